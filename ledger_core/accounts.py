@@ -1,0 +1,208 @@
+"""Organizations, users, passwords and API keys."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import bcrypt
+from sqlalchemy import Connection, func, select, update
+
+from .errors import LedgerValidationError, UnknownPrincipal
+from .models import ROLES, Principal
+from .schema import api_keys, organizations, users
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+API_KEY_PREFIX = "lk_"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: str
+    display_name: str
+    email: str
+    org_id: str
+    role: str
+    password_hash: str | None
+
+    def principal(self) -> Principal:
+        return Principal(self.user_id, self.org_id, self.role, self.display_name)  # type: ignore[arg-type]
+
+    @property
+    def user_id(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    id: str
+    user_id: str
+    name: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def hash_password(password: str) -> str:
+    if not password:
+        raise LedgerValidationError("password: must not be empty", field="password")
+    if len(password.encode()) > 72:
+        raise LedgerValidationError("password: must be at most 72 bytes", field="password")
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def check_password(password: str, password_hash: str | None) -> bool:
+    if not password_hash or not password or len(password.encode()) > 72:
+        return False
+    return bcrypt.checkpw(password.encode(), password_hash.encode())
+
+
+def _check_slug(value: str, field: str) -> str:
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise LedgerValidationError(
+            f"{field}: {value!r} must be 1-64 lower-case letters, digits, '.', '_' or '-'",
+            field=field,
+        )
+    return value
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise LedgerValidationError(f"role: must be one of {', '.join(ROLES)}", field="role")
+    return role
+
+
+def ensure_org(conn: Connection, org_id: str, name: str | None = None, tier: str = "standard") -> bool:
+    """Create the organization if it is new; True when it was created."""
+    _check_slug(org_id, "org_id")
+    if conn.execute(select(organizations.c.id).where(organizations.c.id == org_id)).first():
+        return False
+    conn.execute(
+        organizations.insert().values(id=org_id, name=name or org_id, tier=tier, created_at=now_utc())
+    )
+    return True
+
+
+def add_user(
+    conn: Connection,
+    user_id: str,
+    *,
+    org_id: str,
+    role: str,
+    password_hash: str | None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> UserRecord:
+    _check_slug(user_id, "username")
+    _check_role(role)
+    if get_user(conn, user_id, missing_ok=True):
+        raise LedgerValidationError(f"username: user {user_id!r} already exists", field="username")
+    ensure_org(conn, org_id)
+    record = UserRecord(
+        id=user_id,
+        display_name=display_name or user_id,
+        email=email or f"{user_id}@{org_id}.example",
+        org_id=org_id,
+        role=role,
+        password_hash=password_hash,
+    )
+    conn.execute(users.insert().values(**record.__dict__, created_at=now_utc()))
+    return record
+
+
+def get_user(conn: Connection, user_id: str, *, missing_ok: bool = False) -> UserRecord | None:
+    row = conn.execute(
+        select(users.c.id, users.c.display_name, users.c.email, users.c.org_id, users.c.role,
+               users.c.password_hash).where(users.c.id == user_id)
+    ).first()
+    if row is None:
+        if missing_ok:
+            return None
+        raise UnknownPrincipal(f"unknown user {user_id!r}", field="username")
+    return UserRecord(*row)
+
+
+def list_users(conn: Connection, org_id: str | None = None) -> list[UserRecord]:
+    statement = select(users.c.id, users.c.display_name, users.c.email, users.c.org_id,
+                       users.c.role, users.c.password_hash).order_by(users.c.org_id, users.c.id)
+    if org_id is not None:
+        statement = statement.where(users.c.org_id == org_id)
+    return [UserRecord(*row) for row in conn.execute(statement)]
+
+
+def set_role(conn: Connection, user_id: str, role: str) -> None:
+    _check_role(role)
+    get_user(conn, user_id)
+    conn.execute(update(users).where(users.c.id == user_id).values(role=role))
+
+
+def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> None:
+    get_user(conn, user_id)
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def authenticate(conn: Connection, user_id: str, password: str) -> Principal:
+    """The principal for a username and password; `UnknownPrincipal` if they do not match."""
+    record = get_user(conn, user_id, missing_ok=True)
+    if record is None or not check_password(password, record.password_hash):
+        raise UnknownPrincipal("invalid username or password")
+    return record.principal()
+
+
+def _key_digest(key: str) -> str:
+    # API keys are 256-bit random strings: a plain SHA-256 is enough, and lets the
+    # key be found by its digest without scanning.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(conn: Connection, user_id: str, name: str | None = None) -> tuple[ApiKeyRecord, str]:
+    """A new key for `user_id`: (its record, the key itself, which is shown once)."""
+    get_user(conn, user_id)
+    key_id = secrets.token_hex(6)
+    key = f"{API_KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    created = now_utc()
+    conn.execute(api_keys.insert().values(
+        id=key_id, user_id=user_id, name=name, key_hash=_key_digest(key), created_at=created,
+    ))
+    return ApiKeyRecord(key_id, user_id, name, created, None), key
+
+
+def list_api_keys(conn: Connection, user_id: str | None = None) -> list[ApiKeyRecord]:
+    statement = select(api_keys.c.id, api_keys.c.user_id, api_keys.c.name, api_keys.c.created_at,
+                       api_keys.c.revoked_at).order_by(api_keys.c.user_id, api_keys.c.created_at)
+    if user_id is not None:
+        statement = statement.where(api_keys.c.user_id == user_id)
+    return [ApiKeyRecord(*row) for row in conn.execute(statement)]
+
+
+def revoke_api_key(conn: Connection, key_id: str) -> bool:
+    """Revoke by key id; False if there is no such key or it was already revoked."""
+    result = conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now_utc())
+    )
+    return result.rowcount == 1
+
+
+def principal_for_api_key(conn: Connection, key: str) -> Principal:
+    """The owner of an unrevoked key; `UnknownPrincipal` otherwise."""
+    row = conn.execute(
+        select(api_keys.c.user_id).where(
+            api_keys.c.key_hash == _key_digest(key), api_keys.c.revoked_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        raise UnknownPrincipal("invalid or revoked API key")
+    record = get_user(conn, row.user_id)
+    assert record is not None
+    return record.principal()
+
+
+def count_users(conn: Connection) -> int:
+    return conn.execute(select(func.count()).select_from(users)).scalar_one()

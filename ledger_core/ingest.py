@@ -1,0 +1,354 @@
+"""Append actions to the ledger (SPEC sections 2, 7 and 8).
+
+Idempotent on `id`; a bad record is refused with its line number and reason and nothing
+of it is stored, while the good ones are. Records are checked and written in batches,
+each batch in one transaction that also extends every organization's hash chain.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .accounts import now_utc
+from .db import write_transaction
+from .errors import LedgerError
+from .integrity import GENESIS_HASH, entry_hash
+from .models import EntryIn, Principal, _to_ledger_error
+from .schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
+from .serialize import entry_json_fields, loads_line
+
+BATCH_SIZE = 5000
+ProgressCallback = Callable[[int, "IngestReport"], None]
+
+_ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
+_JSON_COLUMNS = {"input", "output", "metadata", "compliance"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    duplicates: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
+
+    @property
+    def refused(self) -> int:
+        return len(self.refusals)
+
+    @property
+    def processed(self) -> int:
+        return self.added + self.duplicates + self.refused
+
+    def summary(self) -> str:
+        return f"{self.added} added, {self.duplicates} skipped as duplicates, {self.refused} refused"
+
+
+@dataclass
+class _Unparsed:
+    reason: str
+
+
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) for each non-blank line; unparseable lines carry the reason."""
+    with open(path, encoding="utf-8", errors="strict") as handle:
+        line_no = 0
+        while True:
+            line_no += 1
+            try:
+                line = handle.readline()
+            except UnicodeDecodeError as exc:
+                yield line_no, _Unparsed(f"not valid UTF-8 ({exc.reason})")
+                handle.readline()
+                continue
+            if not line:
+                return
+            if not line.strip():
+                continue
+            try:
+                yield line_no, loads_line(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                yield line_no, _Unparsed(f"not valid JSON ({getattr(exc, 'msg', exc)})")
+
+
+def _check_json_value(value: Any, where: str, depth: int = 0) -> None:
+    """Nested JSON must survive both backends: no NUL in strings, finite numbers."""
+    if depth > 64:
+        raise ValueError(f"{where}: nested too deeply")
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where}: must not contain a NUL character")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: numbers must be finite")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_json_value(key, where, depth + 1)
+            _check_json_value(item, where, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json_value(item, where, depth + 1)
+
+
+def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
+    """Raw record -> JSON-form fields; raises ValueError with the reason."""
+    if isinstance(raw, _Unparsed):
+        raise ValueError(raw.reason)
+    if not isinstance(raw, dict):
+        raise ValueError("a record must be a JSON object")
+    try:
+        record = EntryIn.model_validate(raw)
+    except ValidationError as exc:
+        raise ValueError(_to_ledger_error(exc).message) from None
+    if owner is not None and (record.user_id != owner.user_id or record.org_id != owner.org_id):
+        raise ValueError(
+            f"record belongs to user {record.user_id!r} of organization {record.org_id!r}; "
+            f"only the caller's own actions ({owner.user_id!r}, {owner.org_id!r}) may be ingested"
+        )
+    data = record.model_dump(mode="python", exclude={"entry_hash", "prev_hash"})
+    if record.compliance is not None:
+        data["compliance"] = record.compliance.model_dump(mode="json")
+    fields = entry_json_fields(data)
+    for name in _JSON_COLUMNS:
+        _check_json_value(fields[name], name)
+    fields["_timestamp"] = record.timestamp
+    fields["_cost"] = record.cost_usd
+    fields["_id"] = record.id
+    fields["_run_id"] = record.run_id
+    return fields
+
+
+class _Ingestor:
+    def __init__(self, engine: Engine, owner: Principal | None) -> None:
+        self.engine = engine
+        self.owner = owner
+        self.report = IngestReport()
+        with engine.connect() as conn:
+            self.user_orgs = dict(conn.execute(select(users.c.id, users.c.org_id)).all())
+            self.orgs = set(conn.execute(select(organizations.c.id)).scalars())
+            self.names = set(conn.execute(select(ledger_names.c.kind, ledger_names.c.value)).tuples())
+
+    def refuse(self, line: int, reason: str) -> None:
+        self.report.refusals.append(Refusal(line, reason))
+
+    def run(self, records: Iterable[tuple[int, Any]], progress: ProgressCallback | None) -> IngestReport:
+        batch: list[tuple[int, dict[str, Any]]] = []
+        for line, raw in records:
+            try:
+                fields = _validate(raw, self.owner)
+                self._check_owner_exists(fields)
+            except ValueError as exc:
+                self.refuse(line, str(exc))
+                continue
+            batch.append((line, fields))
+            if len(batch) >= BATCH_SIZE:
+                self._write(batch)
+                batch = []
+                if progress:
+                    progress(line, self.report)
+        if batch:
+            self._write(batch)
+        if progress:
+            progress(-1, self.report)
+        self.report.refusals.sort(key=lambda r: r.line)
+        return self.report
+
+    def _check_owner_exists(self, fields: dict[str, Any]) -> None:
+        org_id, user_id = fields["org_id"], fields["user_id"]
+        if org_id not in self.orgs:
+            raise ValueError(f"unknown organization {org_id!r}")
+        if user_id not in self.user_orgs:
+            raise ValueError(f"unknown user {user_id!r}")
+        if self.user_orgs[user_id] != org_id:
+            raise ValueError(
+                f"user {user_id!r} belongs to organization {self.user_orgs[user_id]!r}, not {org_id!r}"
+            )
+
+    def _write(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        try:
+            self._write_once(batch)
+        except IntegrityError:
+            # Another writer stored some of these ids meanwhile: the retry sees them as duplicates.
+            self._write_once(batch)
+
+    def _write_once(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+        with write_transaction(self.engine) as conn:
+            ids = [fields["_id"] for _, fields in batch]
+            existing = set()
+            for chunk in _chunks(ids, 900):
+                existing.update(conn.execute(select(ledger_entries.c.id).where(ledger_entries.c.id.in_(chunk))).scalars())
+            fresh: list[tuple[int, dict[str, Any]]] = []
+            duplicates = 0
+            for line, fields in batch:
+                if fields["_id"] in existing:
+                    duplicates += 1
+                    continue
+                existing.add(fields["_id"])
+                fresh.append((line, fields))
+            refusals, fresh = self._check_runs(conn, fresh)
+            rows = self._chain(conn, [fields for _, fields in fresh])
+            _insert_entries(conn, rows)
+            self._record_names(conn, rows)
+        self.report.duplicates += duplicates
+        self.report.added += len(rows)
+        self.report.refusals.extend(refusals)
+
+    def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]]):
+        """Refuse entries whose run belongs to someone else; create or widen the runs."""
+        run_ids = list({fields["_run_id"] for _, fields in batch})
+        known: dict[Any, Any] = {}
+        for chunk in _chunks(run_ids, 900):
+            for row in conn.execute(select(runs).where(runs.c.id.in_(chunk))).mappings():
+                known[row["id"]] = dict(row)
+        refusals: list[Refusal] = []
+        accepted: list[tuple[int, dict[str, Any]]] = []
+        new_runs: dict[Any, dict[str, Any]] = {}
+        changed: set[Any] = set()
+        for line, fields in batch:
+            run_id = fields["_run_id"]
+            run = known.get(run_id) or new_runs.get(run_id)
+            if run is not None and (run["org_id"], run["user_id"]) != (fields["org_id"], fields["user_id"]):
+                refusals.append(Refusal(line, f"run {run_id} belongs to user {run['user_id']!r} of organization {run['org_id']!r}"))
+                continue
+            accepted.append((line, fields))
+            moment: datetime = fields["_timestamp"]
+            failed = fields["outcome"] == "error"
+            if run is None:
+                new_runs[run_id] = {
+                    "org_id": fields["org_id"], "id": run_id, "user_id": fields["user_id"],
+                    "agent_id": fields["agent_id"], "started_at": moment, "ended_at": moment,
+                    "status": "failed" if failed else "completed",
+                }
+                continue
+            if moment < run["started_at"] or moment > run["ended_at"] or (failed and run["status"] != "failed"):
+                run["started_at"] = min(run["started_at"], moment)
+                run["ended_at"] = max(run["ended_at"], moment)
+                if failed:
+                    run["status"] = "failed"
+                if run_id in known:
+                    changed.add(run_id)
+        if new_runs:
+            conn.execute(insert(runs), list(new_runs.values()))
+        for run_id in changed:
+            run = known[run_id]
+            conn.execute(
+                update(runs)
+                .where(runs.c.org_id == run["org_id"], runs.c.id == run_id)
+                .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"])
+            )
+        return refusals, accepted
+
+    def _chain(self, conn: Connection, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Hash-chain the batch per organization, in ingest order, and move the chain heads."""
+        heads: dict[str, dict[str, Any]] = {}
+        for org_id in sorted({fields["org_id"] for fields in batch}):
+            statement = select(chain_heads.c.last_hash, chain_heads.c.count).where(chain_heads.c.org_id == org_id)
+            if conn.dialect.name == "postgresql":
+                statement = statement.with_for_update()
+            row = conn.execute(statement).first()
+            heads[org_id] = {"last_hash": row.last_hash, "count": row.count, "new": False} if row else {
+                "last_hash": GENESIS_HASH, "count": 0, "new": True}
+        ingested_at = now_utc()
+        rows = []
+        for fields in batch:
+            head = heads[fields["org_id"]]
+            prev = head["last_hash"]
+            digest = entry_hash(fields, prev)
+            head["last_hash"] = digest
+            head["count"] += 1
+            rows.append({
+                "org_id": fields["org_id"], "id": fields["_id"], "seq": head["count"],
+                "run_id": fields["_run_id"], "timestamp": fields["_timestamp"],
+                "action_name": fields["action_name"], "agent_id": fields["agent_id"],
+                "outcome": fields["outcome"], "cost_usd": fields["_cost"],
+                "duration_ms": fields["duration_ms"], "risk_level": fields["risk_level"],
+                "user_id": fields["user_id"], "input": fields["input"], "output": fields["output"],
+                "error_message": fields["error_message"], "blocked_reason": fields["blocked_reason"],
+                "metadata": fields["metadata"], "compliance": fields["compliance"],
+                "entry_hash": digest, "prev_hash": prev, "ingested_at": ingested_at,
+            })
+        for org_id, head in heads.items():
+            values = {"last_hash": head["last_hash"], "count": head["count"], "updated_at": ingested_at}
+            if head["new"]:
+                conn.execute(chain_heads.insert().values(org_id=org_id, **values))
+            else:
+                conn.execute(update(chain_heads).where(chain_heads.c.org_id == org_id).values(**values))
+        return rows
+
+    def _record_names(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        new = set()
+        for row in rows:
+            for kind in ("action_name", "agent_id"):
+                key = (kind, row[kind])
+                if key not in self.names:
+                    new.add(key)
+        if not new:
+            return
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+            statement = pg_insert(ledger_names).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+            statement = sqlite_insert(ledger_names).on_conflict_do_nothing()
+        conn.execute(statement, [{"kind": kind, "value": value} for kind, value in sorted(new)])
+        self.names.update(new)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(ledger_entries), rows)
+        return
+    # COPY is several times faster than INSERT for large batches.
+    cursor = conn.connection.driver_connection.cursor()
+    columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
+    with cursor.copy(f"COPY ledger_entries ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([
+                json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
+                for name in _ENTRY_COLUMNS
+            ])
+
+
+def ingest(
+    engine: Engine,
+    records: Iterable[Any],
+    *,
+    owner: Principal | None = None,
+    progress: ProgressCallback | None = None,
+    numbered: bool = False,
+) -> IngestReport:
+    """Append `records` (dicts in LedgerEntry form, or `(line, dict)` pairs when `numbered`).
+
+    With `owner`, every record must name the owner's user and organization.
+    """
+    pairs = records if numbered else enumerate(records, start=1)
+    return _Ingestor(engine, owner).run(pairs, progress)
+
+
+def ingest_file(engine: Engine, path: str | Path, *, owner: Principal | None = None,
+                progress: ProgressCallback | None = None) -> IngestReport:
+    try:
+        return ingest(engine, read_jsonl(path), owner=owner, progress=progress, numbered=True)
+    except OSError as exc:
+        raise LedgerError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,127 @@
+"""`Ledger`: the public Python API that pages, the REST API, the CLI and notebooks share."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import Engine
+
+from . import accounts, ingest as ingest_module, migrate
+from .config import RateLimits, database_url
+from .db import make_engine
+from .models import LedgerPage, LedgerQuery, Principal
+from .query import run_query
+
+
+class Ledger:
+    """One ledger database.
+
+    >>> ledger = Ledger("sqlite:///data/ledger.db")
+    >>> me = ledger.principal("alice")
+    >>> page = ledger.query(me, outcome="error", page_size=50)
+    """
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None,
+                 rate_limits: RateLimits | None | str = "env") -> None:
+        """`rate_limits`: per-user limits (SPEC section 6); "env" reads them from the
+        environment (defaults 1000/600/100 an hour), None turns them off (scripts, tests)."""
+        self.url = url or database_url()
+        self.engine = engine or make_engine(self.url)
+        self.rate_limits: RateLimits | None = (
+            RateLimits.from_env() if rate_limits == "env" else rate_limits  # type: ignore[assignment]
+        )
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> "Ledger":
+        """The ledger at `LEDGER_DATABASE_URL` (default: the SQLite file under `data/`)."""
+        return cls(database_url(), **kwargs)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def init(self) -> None:
+        """Create or upgrade the schema (Alembic migrations)."""
+        migrate.upgrade(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- who is asking ----------------------------------------------------------------
+
+    def principal(self, username: str) -> Principal:
+        """The principal for a username (carries user, organization and role)."""
+        with self.engine.connect() as conn:
+            record = accounts.get_user(conn, username)
+        assert record is not None
+        return record.principal()
+
+    def authenticate(self, username: str, password: str) -> Principal:
+        with self.engine.connect() as conn:
+            return accounts.authenticate(conn, username, password)
+
+    def principal_for_api_key(self, key: str) -> Principal:
+        with self.engine.connect() as conn:
+            return accounts.principal_for_api_key(conn, key)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def query(self, principal: Principal, **params: Any) -> LedgerPage:
+        """One page of the ledger, scoped to `principal` (SPEC section 3 parameters)."""
+        request = LedgerQuery.parse(**params)
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                return run_query(conn, principal, request)
+
+    # --- writing ----------------------------------------------------------------------
+
+    def ingest(self, records: Iterable[Any], *, owner: Principal | None = None,
+               progress: ingest_module.ProgressCallback | None = None) -> ingest_module.IngestReport:
+        """Append records (dicts in LedgerEntry form); idempotent on `id`."""
+        return ingest_module.ingest(self.engine, records, owner=owner, progress=progress)
+
+    def ingest_file(self, path: str | Path, *, owner: Principal | None = None,
+                    progress: ingest_module.ProgressCallback | None = None) -> ingest_module.IngestReport:
+        """Append the LedgerEntry records of a JSONL file."""
+        return ingest_module.ingest_file(self.engine, path, owner=owner, progress=progress)
+
+    # --- accounts ---------------------------------------------------------------------
+
+    def add_user(self, username: str, *, org_id: str, role: str, password: str | None = None,
+                 display_name: str | None = None, email: str | None = None) -> accounts.UserRecord:
+        """Add a user (and the organization, if new)."""
+        password_hash = accounts.hash_password(password) if password is not None else None
+        with self.engine.begin() as conn:
+            return accounts.add_user(conn, username, org_id=org_id, role=role, password_hash=password_hash,
+                                     display_name=display_name, email=email)
+
+    def ensure_org(self, org_id: str, name: str | None = None, tier: str = "standard") -> bool:
+        with self.engine.begin() as conn:
+            return accounts.ensure_org(conn, org_id, name, tier)
+
+    def users(self, org_id: str | None = None) -> list[accounts.UserRecord]:
+        with self.engine.connect() as conn:
+            return accounts.list_users(conn, org_id)
+
+    def set_role(self, username: str, role: str) -> None:
+        with self.engine.begin() as conn:
+            accounts.set_role(conn, username, role)
+
+    def set_password(self, username: str, password: str) -> None:
+        password_hash = accounts.hash_password(password)
+        with self.engine.begin() as conn:
+            accounts.set_password_hash(conn, username, password_hash)
+
+    def create_api_key(self, username: str, name: str | None = None) -> tuple[accounts.ApiKeyRecord, str]:
+        with self.engine.begin() as conn:
+            return accounts.create_api_key(conn, username, name)
+
+    def api_keys(self, username: str | None = None) -> list[accounts.ApiKeyRecord]:
+        with self.engine.connect() as conn:
+            return accounts.list_api_keys(conn, username)
+
+    def revoke_api_key(self, key_id: str) -> bool:
+        with self.engine.begin() as conn:
+            return accounts.revoke_api_key(conn, key_id)

@@ -1,0 +1,170 @@
+"""Tables and indexes (SQLAlchemy Core). Alembic migrations mirror this file.
+
+Every table that grows with actions carries `org_id`, and its primary key includes it,
+so the schema can be sharded by organization (Citus) without change.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .types import ExactDecimal, UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("tier", String(20), nullable=False, server_default="standard"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("org_id", String(64), ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", String(200), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(64), ForeignKey("users.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("id", Uuid(), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("agent_id", String(200), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("status", String(20), nullable=False),
+    PrimaryKeyConstraint("org_id", "id"),
+    Index("ix_runs_id", "id"),
+    Index("ix_runs_user_started", "user_id", "started_at"),
+    Index("ix_runs_org_started", "org_id", "started_at"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("id", Uuid(), nullable=False),
+    Column("seq", BigInteger(), nullable=False),  # position in the org's hash chain
+    Column("run_id", Uuid(), nullable=False),
+    Column("timestamp", UTCDateTime(), nullable=False),
+    Column("action_name", String(200), nullable=False),
+    Column("agent_id", String(200), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("cost_usd", ExactDecimal(), nullable=False),
+    Column("duration_ms", BigInteger(), nullable=False),
+    Column("risk_level", String(16), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("input", JSONType, nullable=True),
+    Column("output", JSONType, nullable=True),
+    Column("error_message", Text(), nullable=True),
+    Column("blocked_reason", Text(), nullable=True),
+    Column("metadata", JSONType, nullable=False),
+    Column("compliance", JSONType, nullable=True),
+    Column("entry_hash", String(64), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("ingested_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("org_id", "id"),
+    Index("ix_le_id", "id"),
+    Index("ix_le_timestamp", "timestamp", "id"),
+    Index("ix_le_org_timestamp", "org_id", "timestamp", "id"),
+    Index("ix_le_user_timestamp", "user_id", "timestamp", "id"),
+    Index("ix_le_org_action", "org_id", "action_name", "outcome", "timestamp"),
+    Index("ix_le_org_agent", "org_id", "agent_id", "timestamp"),
+    Index("ix_le_run", "run_id", "timestamp"),
+    Index("ix_le_org_cost", "org_id", "cost_usd"),
+    Index("ix_le_org_duration", "org_id", "duration_ms"),
+    Index("ix_le_org_seq", "org_id", "seq", unique=True),
+)
+
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("org_id", String(64), primary_key=True),
+    Column("last_hash", String(64), nullable=False),
+    Column("count", BigInteger(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Distinct action names and agent ids, kept at ingest: search matches these few values
+# first and then filters the big table on indexed columns.
+ledger_names = Table(
+    "ledger_names",
+    metadata,
+    Column("kind", String(20), nullable=False),
+    Column("value", String(200), nullable=False),
+    PrimaryKeyConstraint("kind", "value"),
+)
+
+export_log = Table(
+    "export_log",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("user_id", String(64), nullable=False),
+    Column("org_id", String(64), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("format", String(10), nullable=False),
+    Column("filters", JSONType, nullable=False),
+    Column("row_limit", Integer(), nullable=False),
+    Column("total_matched", BigInteger(), nullable=False),
+    Column("rows_written", BigInteger(), nullable=True),
+    Column("truncated", Boolean(), nullable=False),
+    Column("status", String(20), nullable=False),
+    Index("ix_export_log_org_started", "org_id", "started_at"),
+)
+
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("user_id", String(64), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("window_start", Float(), nullable=False),
+    Column("count", Integer(), nullable=False),
+    PrimaryKeyConstraint("user_id", "action"),
+)

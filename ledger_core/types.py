@@ -1,0 +1,87 @@
+"""Column types that behave the same on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy.types import TypeDecorator
+
+COST_SCALE = 10
+"""Decimal places kept for `cost_usd`; a cost with more places is refused at ingest."""
+
+_COST_FACTOR = Decimal(10) ** COST_SCALE
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime.
+
+    PostgreSQL stores `timestamptz`; SQLite stores naive UTC text with microseconds
+    (`YYYY-MM-DD HH:MM:SS.ffffff`), which sorts and compares correctly as text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class ExactDecimal(TypeDecorator):
+    """A non-binary decimal with `COST_SCALE` places.
+
+    PostgreSQL: `numeric(22, 10)`. SQLite has no decimal type, so the value is kept as
+    an integer count of 10^-10 USD: exact for storage, comparison and `sum()`.
+    """
+
+    impl = Numeric(22, COST_SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(22, COST_SCALE, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        if dialect.name == "sqlite":
+            return int((value * _COST_FACTOR).to_integral_value())
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, float):
+                # avg() of scaled integers: not exact, but only ever used for display.
+                return Decimal(repr(value)) / _COST_FACTOR
+            return Decimal(int(value)).scaleb(-COST_SCALE)
+        return Decimal(value)
+
+
+def normalize_decimal(value: Decimal) -> Decimal:
+    """`0.0123000000` -> `0.0123`, never in exponent form when printed with `format_decimal`."""
+    return value.normalize() if value else Decimal(0)
+
+
+def format_decimal(value: Decimal) -> str:
+    return format(normalize_decimal(value), "f")
