@@ -140,7 +140,7 @@ class _Ingestor:
         with engine.connect() as conn:
             self.user_orgs = dict(conn.execute(select(users.c.id, users.c.org_id)).all())
             self.orgs = set(conn.execute(select(organizations.c.id)).scalars())
-            self.names = set(conn.execute(select(ledger_names.c.kind, ledger_names.c.value)).tuples())
+            self.names = {tuple(row) for row in conn.execute(select(ledger_names.c.kind, ledger_names.c.value))}
 
     def refuse(self, line: int, reason: str) -> None:
         self.report.refusals.append(Refusal(line, reason))

@@ -1,0 +1,38 @@
+# The two commands of README.md: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+ACTIONS ?= 200000
+
+.PHONY: run test demo install clean-data
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+.streamlit/secrets.toml:
+	$(BIN)/python -c "import secrets; print('ledger_cookie_key = \"' + secrets.token_urlsafe(48) + '\"')" > $@
+	chmod 600 $@
+
+## Install, load the demo data into data/ledger.db (once) and start the browser app.
+run: install .streamlit/secrets.toml
+	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+demo: install
+	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)
+
+## Install and run the whole test suite on SQLite and PostgreSQL.
+test: install
+	scripts/ensure-postgres
+	LEDGER_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q
+
+clean-data:
+	rm -f data/ledger.db data/ledger.db-wal data/ledger.db-shm

@@ -1,0 +1,168 @@
+"""`python -m ledger_core` commands (SPEC section 8), on both backends."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ledger_core import UnknownPrincipal
+from ledger_core.__main__ import build_parser, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(ledger, *args: str, stdin: str = "") -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stdin, sys.stdout, sys.stderr
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+    try:
+        code = main(["--database-url", ledger.url, *args])
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def record(**overrides):  # type: ignore[no-untyped-def]
+    base = {
+        "id": str(uuid.uuid4()), "run_id": str(uuid.uuid4()), "timestamp": "2025-03-01T12:00:00Z",
+        "action_name": "database_query", "agent_id": "prod-agent-3", "outcome": "success",
+        "cost_usd": "0.0123", "duration_ms": 42, "risk_level": "low",
+        "user_id": "alice", "org_id": "acme",
+    }
+    base.update(overrides)
+    return base
+
+
+@pytest.mark.parametrize("command", [
+    [], ["init"], ["demo"], ["ingest"], ["user"], ["user", "add"], ["user", "list"], ["user", "set-role"],
+    ["user", "set-password"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
+])
+def test_every_command_has_help(command, capsys):  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([*command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: python -m ledger_core" in capsys.readouterr().out
+
+
+def test_module_runs_as_a_program():
+    result = subprocess.run([sys.executable, "-m", "ledger_core", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("init", "demo", "ingest", "user", "apikey"):
+        assert command in result.stdout
+
+
+def test_user_add_list_set_role_and_password(ledger):  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(ledger, "user", "add", "alice", "--org", "acme", "--role", "user",
+                           "--password-stdin", stdin="s3cret pass\n")
+    assert code == 0 and "alice" in out
+    assert ledger.authenticate("alice", "s3cret pass").org_id == "acme"
+    assert "s3cret" not in out
+
+    code, out, _ = run_cli(ledger, "user", "list")
+    assert code == 0 and "alice" in out and "acme" in out and "1 user(s)" in out
+
+    assert run_cli(ledger, "user", "set-role", "alice", "org_admin")[0] == 0
+    assert ledger.principal("alice").role == "org_admin"
+
+    assert run_cli(ledger, "user", "set-password", "alice", "--password-stdin", stdin="new-one\n")[0] == 0
+    assert ledger.authenticate("alice", "new-one").user_id == "alice"
+    with pytest.raises(UnknownPrincipal):
+        ledger.authenticate("alice", "s3cret pass")
+
+
+def test_user_add_prompts_without_echo(ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    answers = iter(["typed-secret", "typed-secret"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    code, out, _ = run_cli(ledger, "user", "add", "bob", "--org", "globex", "--role", "org_admin")
+    assert code == 0
+    assert "typed-secret" not in out
+    assert ledger.authenticate("bob", "typed-secret").role == "org_admin"
+
+
+def test_user_errors_are_clear_and_change_nothing(ledger):  # type: ignore[no-untyped-def]
+    run_cli(ledger, "user", "add", "alice", "--org", "acme", "--role", "user", "--password-stdin", stdin="pw\n")
+    code, _, err = run_cli(ledger, "user", "add", "alice", "--org", "acme", "--role", "user",
+                           "--password-stdin", stdin="pw2\n")
+    assert code == 2 and "already exists" in err and "Traceback" not in err
+    assert ledger.authenticate("alice", "pw").user_id == "alice"
+
+    code, _, err = run_cli(ledger, "user", "set-role", "ghost", "user")
+    assert code == 2 and "unknown user 'ghost'" in err
+
+    code, _, err = run_cli(ledger, "user", "add", "Bad Name", "--org", "acme", "--role", "user",
+                           "--password-stdin", stdin="pw\n")
+    assert code == 2 and "username" in err
+    code, _, err = run_cli(ledger, "user", "add", "carol", "--org", "acme", "--role", "user",
+                           "--password-stdin", stdin="\n")
+    assert code == 2 and "empty" in err
+    assert [u.id for u in ledger.users()] == ["alice"]
+
+
+def test_apikey_create_list_revoke(ledger):  # type: ignore[no-untyped-def]
+    ledger.add_user("alice", org_id="acme", role="user", password="pw")
+    code, out, _ = run_cli(ledger, "apikey", "create", "alice", "--name", "nightly export")
+    assert code == 0
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("lk_") and " " not in key
+    assert ledger.principal_for_api_key(key).user_id == "alice"
+
+    code, out, _ = run_cli(ledger, "apikey", "list")
+    assert code == 0 and "nightly export" in out and "active" in out and key not in out
+    key_id = ledger.api_keys("alice")[0].id
+
+    assert run_cli(ledger, "apikey", "revoke", key_id)[0] == 0
+    with pytest.raises(UnknownPrincipal):
+        ledger.principal_for_api_key(key)
+    code, _, err = run_cli(ledger, "apikey", "revoke", key_id)
+    assert code == 2 and "no active API key" in err
+    code, _, err = run_cli(ledger, "apikey", "create", "ghost")
+    assert code == 2 and "unknown user" in err
+
+
+def test_ingest_reports_bad_lines_and_is_idempotent(ledger, tmp_path):  # type: ignore[no-untyped-def]
+    ledger.add_user("alice", org_id="acme", role="user", password="pw")
+    good = [record(), record(outcome="error", error_message="timeout")]
+    lines = [json.dumps(good[0]), "{not json", json.dumps(record(outcome="maybe")), "",
+             json.dumps(good[1]), json.dumps(record(user_id="mallory"))]
+    path = tmp_path / "actions.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    code, out, err = run_cli(ledger, "ingest", str(path))
+    assert code == 1
+    assert "2 added, 0 skipped as duplicates, 3 refused" in out
+    assert "line 2: not valid JSON" in err
+    assert "line 3: outcome" in err
+    assert "line 6: unknown user 'mallory'" in err
+    superuser = ledger.add_user("root", org_id="acme", role="superuser", password="pw").principal()
+    assert {str(e.id) for e in ledger.query(superuser).items} == {r["id"] for r in good}
+
+    code, out, _ = run_cli(ledger, "ingest", str(path))
+    assert "0 added, 2 skipped as duplicates, 3 refused" in out
+    assert ledger.query(superuser).total == 2
+
+
+def test_ingest_missing_file_is_an_error_not_a_traceback(ledger, tmp_path):  # type: ignore[no-untyped-def]
+    code, _, err = run_cli(ledger, "ingest", str(tmp_path / "nope.jsonl"))
+    assert code == 2 and "cannot read" in err and "Traceback" not in err
+
+
+def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-def]
+    from ledger_core.demo import DEMO_PASSWORDS
+
+    code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
+    assert code == 0 and "3000 added" in out
+    root = next(u for u in ledger.users() if u.role == "superuser")
+    superuser = ledger.principal(root.id)
+    assert ledger.query(superuser).total == 3000
+    for username, password in DEMO_PASSWORDS.items():
+        assert ledger.authenticate(username, password).user_id == username
+
+    code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-30")
+    assert code == 0 and "nothing added" in out
+    assert ledger.query(superuser).total == 3000
