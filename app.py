@@ -33,7 +33,10 @@ def login_page() -> None:
         authenticator.login(location="main", max_login_attempts=10, key="login")
     except Exception as exc:  # the library raises on locked-out users and bad state
         st.error(str(exc))
-    if st.session_state.get("authentication_status") is False:
+    status = st.session_state.get("authentication_status")
+    if status:
+        st.rerun()
+    if status is False:
         st.error("Username or password is incorrect.")
 
 
