@@ -6,10 +6,12 @@ each batch in one transaction that also extends every organization's hash chain.
 """
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -21,15 +23,17 @@ from .accounts import now_utc
 from .db import write_transaction
 from .errors import LedgerError
 from .integrity import GENESIS_HASH, entry_hash
-from .models import EntryIn, Principal, _to_ledger_error
+from .models import EntryIn, Principal, _reject_nul, _to_ledger_error
 from .schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
-from .serialize import entry_json_fields, loads_line
+from .serialize import format_timestamp, loads_line
+from .types import format_decimal
 
 BATCH_SIZE = 5000
 ProgressCallback = Callable[[int, "IngestReport"], None]
 
 _ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
 _JSON_COLUMNS = {"input", "output", "metadata", "compliance"}
+_MAX_INT_BITS = 2990  # about 900 decimal digits: Python refuses to print ints of 4300+
 
 
 @dataclass(frozen=True)
@@ -65,43 +69,64 @@ class _Unparsed:
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; unparseable lines carry the reason."""
-    with open(path, encoding="utf-8", errors="strict") as handle:
-        line_no = 0
-        while True:
-            line_no += 1
+    """(line number, parsed object) for each non-blank line; unparseable lines carry the reason.
+
+    Lines are split as bytes and decoded one by one, so a line that is not UTF-8 is
+    refused alone (a text-mode reader fails on a whole buffered chunk instead).
+    """
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            if line_no == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
-                line = handle.readline()
+                line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 yield line_no, _Unparsed(f"not valid UTF-8 ({exc.reason})")
-                handle.readline()
                 continue
-            if not line:
-                return
             if not line.strip():
                 continue
             try:
                 yield line_no, loads_line(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
+            except (ValueError, RecursionError) as exc:  # ValueError: also integers of 4300+ digits
                 yield line_no, _Unparsed(f"not valid JSON ({getattr(exc, 'msg', exc)})")
 
 
-def _check_json_value(value: Any, where: str, depth: int = 0) -> None:
-    """Nested JSON must survive both backends: no NUL in strings, finite numbers."""
+def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
+    """Nested JSON in the form both backends store alike: no NUL in strings, finite
+    numbers, decimals (from exact parsing) as floats. Raises ValueError naming `where`.
+
+    The value is hashed as returned here, so it must also come back unchanged from
+    PostgreSQL's jsonb, which has no negative zero and returns a large float written
+    `1e+20` as the integer `100000000000000000000`: such numbers are stored in that form.
+    """
+    if isinstance(value, str):
+        try:
+            _reject_nul(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+        raise ValueError(f"{where}: integers must have fewer than 900 digits")
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, (float, Decimal)):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: numbers must be finite")
+        number = float(value)
+        if number == 0:
+            return 0.0
+        text = repr(number)
+        return int(Decimal(text)) if "e+" in text else number
     if depth > 64:
         raise ValueError(f"{where}: nested too deeply")
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{where}: must not contain a NUL character")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where}: numbers must be finite")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_json_value(key, where, depth + 1)
-            _check_json_value(item, where, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json_value(item, where, depth + 1)
+    if isinstance(value, dict):
+        return {_json_ready(key, where, depth + 1) if isinstance(key, str) else str(key):
+                _json_ready(item, where, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(item, where, depth + 1) for item in value]
+    if isinstance(value, (datetime, date)):
+        return format_timestamp(value) if isinstance(value, datetime) else value.isoformat()
+    raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
 
 
 def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
@@ -119,17 +144,30 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
             f"record belongs to user {record.user_id!r} of organization {record.org_id!r}; "
             f"only the caller's own actions ({owner.user_id!r}, {owner.org_id!r}) may be ingested"
         )
-    data = record.model_dump(mode="python", exclude={"entry_hash", "prev_hash"})
-    if record.compliance is not None:
-        data["compliance"] = record.compliance.model_dump(mode="json")
-    fields = entry_json_fields(data)
-    for name in _JSON_COLUMNS:
-        _check_json_value(fields[name], name)
-    fields["_timestamp"] = record.timestamp
-    fields["_cost"] = record.cost_usd
-    fields["_id"] = record.id
-    fields["_run_id"] = record.run_id
-    return fields
+    compliance = record.compliance.model_dump(mode="json") if record.compliance is not None else None
+    return {
+        "id": str(record.id),
+        "run_id": str(record.run_id),
+        "timestamp": format_timestamp(record.timestamp),
+        "action_name": record.action_name,
+        "agent_id": record.agent_id,
+        "outcome": record.outcome,
+        "cost_usd": format_decimal(record.cost_usd),
+        "duration_ms": record.duration_ms,
+        "risk_level": record.risk_level,
+        "user_id": record.user_id,
+        "org_id": record.org_id,
+        "input": _json_ready(record.input, "input"),
+        "output": _json_ready(record.output, "output"),
+        "error_message": record.error_message,
+        "blocked_reason": record.blocked_reason,
+        "metadata": _json_ready(record.metadata, "metadata"),
+        "compliance": _json_ready(compliance, "compliance"),
+        "_timestamp": record.timestamp,
+        "_cost": record.cost_usd,
+        "_id": record.id,
+        "_run_id": record.run_id,
+    }
 
 
 class _Ingestor:
@@ -191,15 +229,7 @@ class _Ingestor:
             existing = set()
             for chunk in _chunks(ids, 900):
                 existing.update(conn.execute(select(ledger_entries.c.id).where(ledger_entries.c.id.in_(chunk))).scalars())
-            fresh: list[tuple[int, dict[str, Any]]] = []
-            duplicates = 0
-            for line, fields in batch:
-                if fields["_id"] in existing:
-                    duplicates += 1
-                    continue
-                existing.add(fields["_id"])
-                fresh.append((line, fields))
-            refusals, fresh = self._check_runs(conn, fresh)
+            refusals, fresh, duplicates = self._check_runs(conn, batch, existing)
             rows = self._chain(conn, [fields for _, fields in fresh])
             _insert_entries(conn, rows)
             self._record_names(conn, rows)
@@ -207,8 +237,13 @@ class _Ingestor:
         self.report.added += len(rows)
         self.report.refusals.extend(refusals)
 
-    def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]]):
-        """Refuse entries whose run belongs to someone else; create or widen the runs."""
+    def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]], stored: set[Any]):
+        """Skip ids already `stored` (or accepted earlier in the batch), refuse entries whose
+        run belongs to someone else, create or widen the runs. -> (refusals, accepted, duplicates)
+
+        An id counts as stored only once an entry with it is accepted: a refused entry does
+        not turn a later, valid one with the same id into a "duplicate" that is never stored.
+        """
         run_ids = list({fields["_run_id"] for _, fields in batch})
         known: dict[Any, Any] = {}
         for chunk in _chunks(run_ids, 900):
@@ -218,12 +253,17 @@ class _Ingestor:
         accepted: list[tuple[int, dict[str, Any]]] = []
         new_runs: dict[Any, dict[str, Any]] = {}
         changed: set[Any] = set()
+        duplicates = 0
         for line, fields in batch:
+            if fields["_id"] in stored:
+                duplicates += 1
+                continue
             run_id = fields["_run_id"]
             run = known.get(run_id) or new_runs.get(run_id)
             if run is not None and (run["org_id"], run["user_id"]) != (fields["org_id"], fields["user_id"]):
                 refusals.append(Refusal(line, f"run {run_id} belongs to user {run['user_id']!r} of organization {run['org_id']!r}"))
                 continue
+            stored.add(fields["_id"])
             accepted.append((line, fields))
             moment: datetime = fields["_timestamp"]
             failed = fields["outcome"] == "error"
@@ -250,7 +290,7 @@ class _Ingestor:
                 .where(runs.c.org_id == run["org_id"], runs.c.id == run_id)
                 .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"])
             )
-        return refusals, accepted
+        return refusals, accepted, duplicates
 
     def _chain(self, conn: Connection, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Hash-chain the batch per organization, in ingest order, and move the chain heads."""
@@ -314,20 +354,39 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert: COPY on PostgreSQL, one executemany on SQLite.
+
+    Values go through each column type's own bind processor (as SQLAlchemy would),
+    without SQLAlchemy's per-row statement machinery, which dominated the load time.
+    """
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(ledger_entries), rows)
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
+        statement = f"COPY ledger_entries ({columns}) FROM STDIN"
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([
+                        json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
+                        for name in _ENTRY_COLUMNS
+                    ])
+        except dialect.dbapi.IntegrityError as exc:
+            # The raw driver raises its own error: re-raise it as SQLAlchemy's, which
+            # `_write` retries (a concurrent ingest stored some of these ids first).
+            raise IntegrityError(statement, None, exc) from exc
         return
-    # COPY is several times faster than INSERT for large batches.
-    cursor = conn.connection.driver_connection.cursor()
+    processors = [
+        (name, ledger_entries.c[name].type._cached_bind_processor(dialect)) for name in _ENTRY_COLUMNS
+    ]
     columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
-    with cursor.copy(f"COPY ledger_entries ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([
-                json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
-                for name in _ENTRY_COLUMNS
-            ])
+    marks = ", ".join("?" for _ in _ENTRY_COLUMNS)
+    conn.exec_driver_sql(
+        f"INSERT INTO ledger_entries ({columns}) VALUES ({marks})",
+        [tuple(process(row[name]) if process else row[name] for name, process in processors) for row in rows],
+    )
 
 
 def ingest(

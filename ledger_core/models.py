@@ -11,13 +11,21 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import LedgerValidationError
-from .types import COST_SCALE
+from .types import COST_SCALE, MAX_COST, format_decimal
 
 Outcome = Literal["success", "error", "blocked"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
@@ -30,11 +38,12 @@ RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 ROLES: tuple[str, ...] = ("user", "org_admin", "superuser")
 SORT_KEYS: tuple[str, ...] = ("timestamp", "cost", "duration", "name")
 
+# An exact amount; in JSON mode plain decimal text (`0.0000000001`, never `1E-10`).
+Money = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
+
 MAX_PAGE_SIZE = 1000
 MAX_NAME_LENGTH = 200
 _COST_QUANTUM = Decimal(1).scaleb(-COST_SCALE)
-_MAX_COST = Decimal(10) ** 11
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -50,8 +59,15 @@ class Principal:
 # --- parsing helpers shared by the request models -------------------------------------
 
 def _reject_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain a NUL character")
+    """Text no backend can store is refused: a NUL, or a lone surrogate (`"\\ud800"` in JSON)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode text (it contains a lone surrogate)") from None
     return value
 
 
@@ -73,9 +89,10 @@ def parse_instant(value: Any, *, end_of_day: bool = False) -> datetime:
         _reject_nul(text)
         if not text:
             raise ValueError("is empty")
+        day = _date_only(text)
+        if day is not None:
+            return parse_instant(day, end_of_day=end_of_day)
         try:
-            if _DATE_ONLY.match(text):
-                return parse_instant(date.fromisoformat(text), end_of_day=end_of_day)
             moment = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:
             raise ValueError(
@@ -86,7 +103,18 @@ def parse_instant(value: Any, *, end_of_day: bool = False) -> datetime:
         raise ValueError("must be an ISO 8601 date or date-time string")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+02:00 is before year 1 in UTC
+        raise ValueError(f"{value!r} is out of range") from None
+
+
+def _date_only(text: str) -> date | None:
+    """The date if `text` is an ISO 8601 date without a time (`2024-12-31`, `20241231`)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def parse_cost(value: Any) -> Decimal:
@@ -103,8 +131,8 @@ def parse_cost(value: Any) -> Decimal:
         raise ValueError("must be a finite number")
     if amount < 0:
         raise ValueError("must be >= 0")
-    if amount >= _MAX_COST:
-        raise ValueError(f"must be less than {_MAX_COST}")
+    if amount >= MAX_COST:
+        raise ValueError(f"must be less than {MAX_COST}")
     return amount
 
 
@@ -311,7 +339,8 @@ class EntryIn(BaseModel):
     @field_validator("timestamp", mode="before")
     @classmethod
     def _timestamp(cls, value: Any) -> Any:
-        if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
+        is_date = isinstance(value, date) and not isinstance(value, datetime)
+        if is_date or isinstance(value, str) and _date_only(value.strip()) is not None:
             raise ValueError("must be a date-time, not a date")
         return parse_instant(value)
 
@@ -356,7 +385,7 @@ class LedgerEntry(BaseModel):
     action_name: str
     agent_id: str
     outcome: Outcome
-    cost_usd: Decimal
+    cost_usd: Money
     duration_ms: int
     risk_level: RiskLevel
     user_id: str

@@ -10,6 +10,12 @@ from sqlalchemy.types import TypeDecorator
 COST_SCALE = 10
 """Decimal places kept for `cost_usd`; a cost with more places is refused at ingest."""
 
+MAX_COST = Decimal(10) ** 8
+"""Costs (and cost filter bounds) must be below this. SQLite keeps a cost as a 64-bit
+count of 10^-10 USD, so it cannot hold $922,337,203.69 or more; PostgreSQL's
+`numeric(22, 10)` stops at $10^12. 10^8 fits both. (A SQLite `sum()` of this column
+still overflows past $922,337,203.69 in total.)"""
+
 _COST_FACTOR = Decimal(10) ** COST_SCALE
 
 
@@ -79,8 +85,14 @@ class ExactDecimal(TypeDecorator):
 
 
 def normalize_decimal(value: Decimal) -> Decimal:
-    """`0.0123000000` -> `0.0123`, never in exponent form when printed with `format_decimal`."""
-    return value.normalize() if value else Decimal(0)
+    """`0.0123000000` -> `0.0123`, `100.0000000000` -> `100` (not `1E+2`, which `normalize` gives).
+
+    Tiny amounts still print in exponent form with `str` (`1E-10`); `format_decimal` never does.
+    """
+    if not value:
+        return Decimal(0)
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
 
 
 def format_decimal(value: Decimal) -> str:
