@@ -36,6 +36,9 @@ metadata = MetaData(
 )
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# Names sort by code point on both backends (SQLite's default); PostgreSQL would
+# otherwise follow the database's locale.
+NameType = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 organizations = Table(
     "organizations",
@@ -93,8 +96,8 @@ ledger_entries = Table(
     Column("seq", BigInteger(), nullable=False),  # position in the org's hash chain
     Column("run_id", Uuid(), nullable=False),
     Column("timestamp", UTCDateTime(), nullable=False),
-    Column("action_name", String(200), nullable=False),
-    Column("agent_id", String(200), nullable=False),
+    Column("action_name", NameType, nullable=False),
+    Column("agent_id", NameType, nullable=False),
     Column("outcome", String(16), nullable=False),
     Column("cost_usd", ExactDecimal(), nullable=False),
     Column("duration_ms", BigInteger(), nullable=False),
