@@ -7,6 +7,7 @@ each batch in one transaction that also extends every organization's hash chain.
 from __future__ import annotations
 
 import codecs
+import re
 import json
 import math
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from .accounts import now_utc
 from .db import write_transaction
 from .errors import LedgerError
-from .integrity import GENESIS_HASH, entry_hash
+from .integrity import GENESIS_HASH, entry_hash, nested_json
 from .models import EntryIn, Principal, _reject_nul, _to_ledger_error
 from .schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
 from .serialize import format_timestamp, loads_line
@@ -33,6 +34,7 @@ ProgressCallback = Callable[[int, "IngestReport"], None]
 
 _ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
 _JSON_COLUMNS = {"input", "output", "metadata", "compliance"}
+_MAX_DEPTH = 64
 _MAX_INT_BITS = 2990  # about 900 decimal digits: Python refuses to print ints of 4300+
 
 
@@ -117,7 +119,7 @@ def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
             return 0.0
         text = repr(number)
         return int(Decimal(text)) if "e+" in text else number
-    if depth > 64:
+    if depth > _MAX_DEPTH:
         raise ValueError(f"{where}: nested too deeply")
     if isinstance(value, dict):
         return {_json_ready(key, where, depth + 1) if isinstance(key, str) else str(key):
@@ -127,6 +129,40 @@ def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
     if isinstance(value, (datetime, date)):
         return format_timestamp(value) if isinstance(value, datetime) else value.isoformat()
     raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
+
+
+_SUSPICIOUS = ("\\u0000", "e+", "-0.0", "E+")
+_LONG_NUMBER = re.compile(r"\d{300}")
+
+
+def _nested_text(value: Any, where: str) -> str:
+    """A nested field as the canonical JSON text that is stored and hashed.
+
+    The C encoder does the common case in one pass; anything it cannot prove harmless
+    (a NUL escape, `-0.0` or a large float that jsonb would rewrite, a lone surrogate,
+    NaN, a non-JSON type) goes through `_json_ready`, which normalises or refuses it.
+    """
+    try:
+        text = nested_json(value)
+    except (TypeError, ValueError, RecursionError):
+        text = None
+    if (
+        text is not None
+        and not any(mark in text for mark in _SUSPICIOUS)
+        and text.count("{") + text.count("[") <= _MAX_DEPTH
+        and not _LONG_NUMBER.search(text)
+        and (text.isascii() or _encodes(text))
+    ):
+        return text
+    return nested_json(_json_ready(value, where))
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
@@ -157,12 +193,14 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
         "risk_level": record.risk_level,
         "user_id": record.user_id,
         "org_id": record.org_id,
-        "input": _json_ready(record.input, "input"),
-        "output": _json_ready(record.output, "output"),
         "error_message": record.error_message,
         "blocked_reason": record.blocked_reason,
-        "metadata": _json_ready(record.metadata, "metadata"),
-        "compliance": _json_ready(compliance, "compliance"),
+        "_json": {
+            "input": _nested_text(record.input, "input"),
+            "output": _nested_text(record.output, "output"),
+            "metadata": _nested_text(record.metadata, "metadata"),
+            "compliance": _nested_text(compliance, "compliance"),
+        },
         "_timestamp": record.timestamp,
         "_cost": record.cost_usd,
         "_id": record.id,
@@ -307,7 +345,7 @@ class _Ingestor:
         for fields in batch:
             head = heads[fields["org_id"]]
             prev = head["last_hash"]
-            digest = entry_hash(fields, prev)
+            digest = entry_hash(fields, prev, fields["_json"])
             head["last_hash"] = digest
             head["count"] += 1
             rows.append({
@@ -316,9 +354,8 @@ class _Ingestor:
                 "action_name": fields["action_name"], "agent_id": fields["agent_id"],
                 "outcome": fields["outcome"], "cost_usd": fields["_cost"],
                 "duration_ms": fields["duration_ms"], "risk_level": fields["risk_level"],
-                "user_id": fields["user_id"], "input": fields["input"], "output": fields["output"],
+                "user_id": fields["user_id"], **fields["_json"],
                 "error_message": fields["error_message"], "blocked_reason": fields["blocked_reason"],
-                "metadata": fields["metadata"], "compliance": fields["compliance"],
                 "entry_hash": digest, "prev_hash": prev, "ingested_at": ingested_at,
             })
         for org_id, head in heads.items():
@@ -356,8 +393,9 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Bulk insert: COPY on PostgreSQL, one executemany on SQLite.
 
-    Values go through each column type's own bind processor (as SQLAlchemy would),
-    without SQLAlchemy's per-row statement machinery, which dominated the load time.
+    Rows carry the JSON columns as their canonical text (what was hashed); other values
+    go through each column type's own bind processor (as SQLAlchemy would), without
+    SQLAlchemy's per-row statement machinery, which dominated the load time.
     """
     if not rows:
         return
@@ -369,17 +407,15 @@ def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
         try:
             with cursor.copy(statement) as copy:
                 for row in rows:
-                    copy.write_row([
-                        json.dumps(row[name]) if name in _JSON_COLUMNS and row[name] is not None else row[name]
-                        for name in _ENTRY_COLUMNS
-                    ])
+                    copy.write_row([row[name] for name in _ENTRY_COLUMNS])
         except dialect.dbapi.IntegrityError as exc:
             # The raw driver raises its own error: re-raise it as SQLAlchemy's, which
             # `_write` retries (a concurrent ingest stored some of these ids first).
             raise IntegrityError(statement, None, exc) from exc
         return
     processors = [
-        (name, ledger_entries.c[name].type._cached_bind_processor(dialect)) for name in _ENTRY_COLUMNS
+        (name, None if name in _JSON_COLUMNS else ledger_entries.c[name].type._cached_bind_processor(dialect))
+        for name in _ENTRY_COLUMNS
     ]
     columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
     marks = ", ".join("?" for _ in _ENTRY_COLUMNS)

@@ -16,7 +16,7 @@ from .types import format_decimal, normalize_decimal
 
 _HEAD = ENTRY_FIELDS[: ENTRY_FIELDS.index("cost_usd")]
 _TAIL = ENTRY_FIELDS[ENTRY_FIELDS.index("cost_usd") + 1:]
-_COMPACT = (",", ":")
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -73,8 +73,8 @@ def entry_json_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 def to_json(fields: Mapping[str, Any]) -> str:
     """One compact JSON object in LedgerEntry field order, cost as an exact JSON number."""
-    head = json.dumps({k: fields[k] for k in _HEAD}, separators=_COMPACT, ensure_ascii=False)
-    tail = json.dumps({k: fields[k] for k in _TAIL}, separators=_COMPACT, ensure_ascii=False)
+    head = _ENCODER.encode({k: fields[k] for k in _HEAD})
+    tail = _ENCODER.encode({k: fields[k] for k in _TAIL})
     return f'{head[:-1]},"cost_usd":{fields["cost_usd"]},{tail[1:]}'
 
 
