@@ -7,8 +7,11 @@ from .errors import (
     RateLimitExceeded,
     UnknownPrincipal,
 )
+from .export import Export
+from .export_log import ExportLogRecord
 from .ingest import IngestReport, Refusal
 from .ledger import Ledger
+from .ratelimit import RateLimiter
 from .models import (
     ComplianceMetadata,
     EntryFilters,
@@ -20,7 +23,8 @@ from .models import (
 )
 
 __all__ = [
-    "ComplianceMetadata", "EntryFilters", "EntryIn", "ExportLimitExceeded", "IngestReport",
+    "ComplianceMetadata", "EntryFilters", "EntryIn", "Export", "ExportLimitExceeded", "ExportLogRecord",
+    "IngestReport", "RateLimiter",
     "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerValidationError",
     "NotFound", "Principal", "RateLimitExceeded", "Refusal", "UnknownPrincipal",
 ]
