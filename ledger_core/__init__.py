@@ -12,6 +12,7 @@ from .export_log import ExportLogRecord
 from .ingest import IngestReport, Refusal
 from .ledger import Ledger
 from .ratelimit import RateLimiter
+from .stats import LedgerStats, StatsRequest
 from .models import (
     ComplianceMetadata,
     EntryFilters,
@@ -24,7 +25,7 @@ from .models import (
 
 __all__ = [
     "ComplianceMetadata", "EntryFilters", "EntryIn", "Export", "ExportLimitExceeded", "ExportLogRecord",
-    "IngestReport", "RateLimiter",
+    "IngestReport", "LedgerStats", "RateLimiter", "StatsRequest",
     "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerValidationError",
     "NotFound", "Principal", "RateLimitExceeded", "Refusal", "UnknownPrincipal",
 ]

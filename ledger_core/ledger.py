@@ -30,6 +30,13 @@ class Ledger:
         self.rate_limits: RateLimits | None = (
             RateLimits.from_env() if rate_limits == "env" else rate_limits  # type: ignore[assignment]
         )
+        from .ratelimit import RateLimiter
+
+        # Per-user budgets shared through the database (None: limits off). Tests may swap
+        # its `clock`, or assign a RateLimiter of their own.
+        self.limiter: RateLimiter | None = (
+            RateLimiter(self.engine, self.rate_limits) if self.rate_limits is not None else None
+        )
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> "Ledger":
@@ -68,12 +75,57 @@ class Ledger:
 
     def query(self, principal: Principal, **params: Any) -> LedgerPage:
         """One page of the ledger, scoped to `principal` (SPEC section 3 parameters)."""
+        self._check_rate(principal, "query")
         request = LedgerQuery.parse(**params)
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
                 return run_query(conn, principal, request)
+
+    def stats(self, principal: Principal, *, start_date: Any = None, end_date: Any = None,
+              agent_id: Any = None, **unexpected: Any) -> "LedgerStats":
+        """Aggregate statistics scoped to `principal` (SPEC section 4); see `stats.LedgerStats`.
+
+        Only start_date, end_date and agent_id are accepted (same rules as the query);
+        anything else raises `LedgerValidationError` naming the field.
+        """
+        self._check_rate(principal, "stats")
+        from .stats import StatsRequest, run_stats
+
+        request = StatsRequest.parse(start_date=start_date, end_date=end_date, agent_id=agent_id,
+                                     **unexpected)
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                return run_stats(conn, principal, request)
+
+    def export(self, principal: Principal, format: str = "jsonl", limit: int = 10_000,
+               **filters: Any) -> "Export":
+        """A streamed export scoped to `principal` (SPEC section 5); see `export.Export`.
+
+        Iterate it for `bytes` chunks; `.total`, `.truncated`, `.rows`, `.media_type`,
+        `.filename` and `.headers` are known before the first chunk. Filters: outcome,
+        action_name, agent_id, start_date, end_date. `limit` is 1..100,000 (above:
+        `ExportLimitExceeded`). Recorded in the export log.
+        """
+        self._check_rate(principal, "export")
+        from .export import start_export
+
+        return start_export(self.engine, principal, format=format, limit=limit, **filters)
+
+    def export_log(self, principal: Principal, limit: int = 100) -> "list[ExportLogRecord]":
+        """The newest exports `principal` may see, newest first: all for a superuser, the
+        organization's for an org admin, the user's own for a user."""
+        from .export_log import read_export_log
+
+        return read_export_log(self.engine, principal, limit)
+
+    def _check_rate(self, principal: Principal, kind: str) -> None:
+        """Spend one call of `kind` ("query", "stats", "export") or raise `RateLimitExceeded`."""
+        if self.limiter is not None:
+            self.limiter.hit(principal.user_id, kind)
 
     # --- writing ----------------------------------------------------------------------
 

@@ -1,0 +1,420 @@
+"""Aggregate statistics over the ledger (SPEC section 4): `Ledger.stats`.
+
+Everything is aggregated by the database (SQLAlchemy Core, no rows loaded into Python
+or pandas), scoped by `scope_clause` and filtered by the same `EntryFilters` as the
+query, and read in one transaction (REPEATABLE READ on PostgreSQL) so that the figures
+agree with each other. `stats_parts` builds four aggregate SELECTs over a CTE of the
+matching rows: the totals (conditional counts per outcome and risk level, exact cost
+sum, duration sum, first/last timestamp), a GROUP BY action_name, a GROUP BY
+(agent_id, UTC day), and the distinct runs with the two percentiles. They run as one
+UNION ALL statement over a MATERIALIZED CTE (the wide entries table read once), or,
+when every row matches (a superuser without filters), one by one over the inlined CTE
+so that each can use covering indexes (see `stats_parts` for the measurements).
+
+The few grouped rows (actions; agents x days) are folded in Python: both top-10 lists,
+`cost_by_agent`, `unique_agents` and `daily` come from them. Every number that is not
+a plain count is derived from exact integer or decimal aggregates (never from a
+backend's `avg()`), so SQLite and PostgreSQL give identical results, and orderings with
+ties are done in Python by Unicode code point of the name, so they do not depend on a
+database collation.
+
+Measured at 1M rows (2-core machine, warm cache, medians, SQLite / PostgreSQL 15): a
+user or an org admin 0.02-0.25 s; a superuser for one agent 0.27 s / 0.03 s, for a
+quarter (250k rows) 1.1 s / 1.2 s, for the whole ledger 4.5 s / 2.2 s (SQLite at 200k
+rows: 0.85 s). SQLite has no hash aggregation (each GROUP BY sorts its input), so the
+whole-ledger case grows linearly; beyond a few million rows a rollup table is the way.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from sqlalchemy import Connection, Row, Select, case, func, literal, null, select, union_all
+from sqlalchemy.sql.expression import ColumnElement
+
+from .db import day_of
+from .errors import LedgerValidationError
+from .filters import where
+from .models import OUTCOMES, RISK_LEVELS, EntryFilters, Principal, validate
+from .schema import ledger_entries as le
+from .scope import scope_clause
+from .serialize import format_timestamp
+from .types import COST_SCALE, format_decimal
+
+STATS_PARAMS: tuple[str, ...] = ("start_date", "end_date", "agent_id")
+"""The only parameters `Ledger.stats` accepts (SPEC section 4)."""
+
+TOP_ACTIONS = 10
+"""Length of `top_actions_by_count` and `top_actions_by_cost`."""
+
+MAX_AGENTS = 50
+"""`cost_by_agent` lists at most this many agents (the most expensive ones);
+`unique_agents` always counts them all, so a shorter list is detectable."""
+
+_COST_QUANTUM = Decimal(1).scaleb(-COST_SCALE)  # 0.0000000001
+
+Money = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
+"""An exact USD amount: a `Decimal` in Python, an exact decimal string in JSON
+(plain notation, no exponent, no trailing zeros: `"12.3456"`, `"0"`, `"0.0000000001"`)."""
+
+
+def _money(value: Any) -> Decimal:
+    """An aggregate cost (Decimal, int or None) -> a normalised exact Decimal (`12.3456`, `10`, `0`)."""
+    if value is None:
+        return Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        amount = Decimal(value).normalize()
+        if amount == 0:
+            return Decimal(0)
+        if amount.as_tuple().exponent > 0:  # 1E+1 -> 10
+            amount = amount.quantize(Decimal(1))
+        return amount
+
+
+# --- request ------------------------------------------------------------------------
+
+class StatsRequest(BaseModel):
+    """Parameters of `GET /api/v1/ledger/stats` (SPEC section 4).
+
+    Validated exactly like the query's filters (`EntryFilters`): a date without time
+    starts at 00:00:00 UTC as `start_date` and covers the whole day as `end_date`;
+    start after end, a malformed date, a NUL character or any other parameter raise
+    `LedgerValidationError` whose `field` names the parameter. Build it with `parse`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_date: datetime | None = None  # aware UTC, inclusive
+    end_date: datetime | None = None  # aware UTC, inclusive (a date-only bound ends at 23:59:59.999999)
+    agent_id: str | None = None
+
+    @classmethod
+    def parse(cls, **params: Any) -> "StatsRequest":
+        unknown = [name for name in params if name not in STATS_PARAMS]
+        if unknown:
+            name = unknown[0]
+            raise LedgerValidationError(
+                f"{name}: is not a known parameter for stats "
+                f"(accepted: {', '.join(STATS_PARAMS)})",
+                field=name,
+            )
+        filters = EntryFilters.parse(**params)
+        return cls(start_date=filters.start_date, end_date=filters.end_date, agent_id=filters.agent_id)
+
+    def filters(self) -> EntryFilters:
+        return validate(EntryFilters, self.model_dump())
+
+
+# --- response -----------------------------------------------------------------------
+
+class ActionStat(BaseModel):
+    """One action name: how many actions and their total cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action_name: str
+    count: int
+    cost_usd: Money
+
+
+class AgentCost(BaseModel):
+    """One agent: total cost and number of actions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agent_id: str
+    cost_usd: Money
+    count: int
+
+
+class DailyStat(BaseModel):
+    """One UTC calendar day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    day: str  # YYYY-MM-DD (UTC)
+    actions: int
+    errors: int
+    blocked: int
+    cost_usd: Money
+
+
+class StatsPeriod(BaseModel):
+    """The period the figures cover.
+
+    `start` / `end`: the requested bounds after parsing, as ISO 8601 UTC instants with
+    `Z` (`start_date=2024-10-01` -> `2024-10-01T00:00:00.000000Z`, `end_date=2024-12-31`
+    -> `2024-12-31T23:59:59.999999Z`, both inclusive), or None when unbounded.
+    `first_action_at` / `last_action_at`: the earliest and latest timestamps actually
+    counted (None when nothing matched).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    start: str | None
+    end: str | None
+    first_action_at: str | None
+    last_action_at: str | None
+
+
+class LedgerStats(BaseModel):
+    """Aggregate statistics of the actions in the caller's scope (SPEC section 4).
+
+    - `outcomes` always has the keys success, error, blocked; `by_risk_level` always
+      low, medium, high, critical (0 when none).
+    - `success_rate`, `error_rate`, `block_rate`: outcome count / total_actions, in 0..1;
+      0.0 when there are no actions (never a division error, never None).
+    - `total_cost_usd`: exact sum (`Decimal`, normalised, `0` when no actions).
+    - `avg_cost_usd`: exact sum / count, rounded half-even to 10 places, normalised;
+      None when there are no actions.
+    - `avg_duration_ms`: sum of durations / count as a float; None when no actions.
+    - `p50_duration_ms`, `p95_duration_ms`: nearest-rank percentiles, the smallest
+      duration such that at least p% of the durations are <= it, i.e. the value at 1-based
+      rank ceil(p * n) in ascending order (always an observed value; 1..20 -> p50 10,
+      p95 19; one row -> that value for both); None when no actions.
+    - `top_actions_by_count`: up to 10 action names by count desc, ties by name asc;
+      `top_actions_by_cost`: up to 10 by total cost desc, ties by name asc.
+    - `cost_by_agent`: agents by cost desc, ties by agent_id asc, at most `MAX_AGENTS` (50);
+      `unique_agents` counts all of them.
+    - `daily`: one entry per UTC day ascending, from the first to the last day with an
+      action, days without actions included with zeros (a gap-free series for charts).
+    - Names are ordered by Unicode code point (Python string order) on every backend.
+
+    `to_json_dict()` gives the JSON form (the same as `model_dump(mode="json")`): costs
+    as exact decimal strings (`"12.3456"`), counts as integers, rates as numbers.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    total_actions: int
+    unique_agents: int
+    unique_runs: int
+    outcomes: dict[str, int]
+    success_rate: float
+    error_rate: float
+    block_rate: float
+    total_cost_usd: Money
+    avg_cost_usd: Money | None
+    avg_duration_ms: float | None
+    p50_duration_ms: int | None
+    p95_duration_ms: int | None
+    by_risk_level: dict[str, int]
+    top_actions_by_count: list[ActionStat] = Field(default_factory=list)
+    top_actions_by_cost: list[ActionStat] = Field(default_factory=list)
+    cost_by_agent: list[AgentCost] = Field(default_factory=list)
+    daily: list[DailyStat] = Field(default_factory=list)
+    period: StatsPeriod
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: decimals as exact strings, everything else plain JSON types."""
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+# --- computation --------------------------------------------------------------------
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.count(case((condition, 1)))
+
+
+# Every part of the stats query returns rows of the same shape:
+# (part, key, day, n, cost, c1..c7, first, last, duration).
+_TOTALS, _ACTION, _AGENT_DAY, _SCALARS = 0, 1, 2, 3
+
+
+def _shaped(part: int, *, key: Any = None, day: Any = None, n: Any = None, cost: Any = None,
+            counts: tuple[Any, ...] = (), first: Any = None, last: Any = None,
+            duration: Any = None) -> list[Any]:
+    def column(value: Any, name: str) -> Any:
+        return (null() if value is None else value).label(name)
+
+    padded = list(counts) + [None] * (7 - len(counts))
+    return [
+        literal(part).label("part"), column(key, "key"), column(day, "day"), column(n, "n"),
+        column(cost, "cost"), *[column(c, f"c{i}") for i, c in enumerate(padded, 1)],
+        column(first, "first"), column(last, "last"), column(duration, "duration"),
+    ]
+
+
+def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = True) -> list[Select]:
+    """The aggregates of the stats over the rows matching `condition`, as four SELECTs
+    of the same shape (see `_shaped`):
+
+    - part 0, totals: count (n), cost sum, duration sum, first/last timestamp, count per
+      outcome (c1..c3: success, error, blocked) and per risk level (c4..c7);
+    - part 1, one row per action_name (key): count, cost sum;
+    - part 2, one row per (agent_id (key), UTC day): count, cost sum, errors (c1), blocked (c2);
+    - part 3, one row: distinct runs (n), p50 (c1) and p95 (c2) duration.
+
+    All read a CTE of the few columns the stats need. With `materialize` the CTE is
+    `MATERIALIZED` and the parts are meant to run as one UNION ALL statement: the wide
+    entries table is then read once, whatever the filters, instead of once per part
+    (1.5-5x faster for a scoped or filtered request at 1M rows, on both backends).
+    Without it the CTE is `NOT MATERIALIZED` and the parts are meant to run one by one:
+    better when every row matches, where each part can use covering indexes (SQLite) or
+    parallel scans (PostgreSQL), and where one huge compound statement is slower on
+    SQLite than its parts. `materialize=None` writes no hint (for SQLite before 3.35 and
+    PostgreSQL before 12, which do not know the keywords).
+
+    Percentiles are nearest-rank: the value at 1-based rank k = ceil(p * n) in ascending
+    order, read as `ORDER BY duration_ms LIMIT 1 OFFSET k - 1` (p50) or from the top,
+    `ORDER BY duration_ms DESC LIMIT 1 OFFSET n - k` (p95: the nearer end, a smaller
+    sort), with n counted in SQL over the same rows.
+    """
+    matched = (
+        select(le.c.action_name, le.c.agent_id, le.c.run_id, day_of(le.c.timestamp).label("day"),
+               le.c.timestamp, le.c.outcome, le.c.risk_level, le.c.cost_usd, le.c.duration_ms)
+        .where(condition)
+        .cte("matched")
+    )
+    if materialize is not None:
+        matched = matched.prefix_with("MATERIALIZED" if materialize else "NOT MATERIALIZED")
+    m = matched.c
+    n = select(func.count().label("n")).select_from(matched).cte("matched_count").c.n
+
+    def duration_at(offset: Any, descending: bool) -> Any:
+        # A negative OFFSET is an error on PostgreSQL: with no rows, offset 0 (and NULL comes back).
+        safe_offset = select(case((n > 0, offset), else_=0)).scalar_subquery()
+        order = m.duration_ms.desc() if descending else m.duration_ms.asc()
+        return select(m.duration_ms).order_by(order).limit(1).offset(safe_offset).scalar_subquery()
+
+    rank_50 = (n * 50 + 99) // 100  # ceil(n / 2), integer arithmetic on both backends
+    rank_95 = (n * 95 + 99) // 100  # ceil(0.95 n)
+    totals = select(*_shaped(
+        _TOTALS, n=func.count(), cost=func.sum(m.cost_usd),
+        counts=(*[_count_if(m.outcome == o) for o in OUTCOMES],
+                *[_count_if(m.risk_level == r) for r in RISK_LEVELS]),
+        first=func.min(m.timestamp), last=func.max(m.timestamp), duration=func.sum(m.duration_ms),
+    ))
+    by_action = select(*_shaped(
+        _ACTION, key=m.action_name, n=func.count(), cost=func.sum(m.cost_usd),
+    )).group_by(m.action_name)
+    by_agent_day = select(*_shaped(
+        _AGENT_DAY, key=m.agent_id, day=m.day, n=func.count(), cost=func.sum(m.cost_usd),
+        counts=(_count_if(m.outcome == "error"), _count_if(m.outcome == "blocked")),
+    )).group_by(m.agent_id, m.day)
+    scalars = select(*_shaped(
+        _SCALARS, n=select(func.count(m.run_id.distinct())).scalar_subquery(),
+        counts=(duration_at(rank_50 - 1, descending=False), duration_at(n - rank_95, descending=True)),
+    ))
+    return [totals, by_action, by_agent_day, scalars]
+
+
+_MATERIALIZED_SINCE = {"sqlite": (3, 35), "postgresql": (12,)}
+
+
+def read_parts(conn: Connection, condition: ColumnElement[bool], *, whole_ledger: bool) -> list[Row]:
+    """Run `stats_parts`: one statement over a materialised CTE, or (`whole_ledger`, or a
+    database without the MATERIALIZED keyword) part by part in the caller's transaction,
+    which gives them the same snapshot."""
+    since = _MATERIALIZED_SINCE.get(conn.dialect.name)
+    version = conn.dialect.server_version_info
+    if since is None or version is None or tuple(version) < since:
+        whole_ledger, hint = True, None
+    else:
+        hint = not whole_ledger
+    parts = stats_parts(condition, materialize=hint)
+    if not whole_ledger:
+        return list(conn.execute(union_all(*parts)).all())
+    rows: list[Row] = []
+    for part in parts:
+        rows.extend(conn.execute(part).all())
+    return rows
+
+
+def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> LedgerStats:
+    """Compute the stats on `conn` (the caller opens the transaction): the database
+    aggregates (`stats_parts`), and the few grouped rows are folded here with exact
+    decimal arithmetic."""
+    filters = request.filters()
+    condition = where(conn, scope_clause(principal, le), filters)
+    # Every row matches only for a superuser without filters.
+    whole_ledger = principal.role == "superuser" and filters == EntryFilters()
+    rows = read_parts(conn, condition, whole_ledger=whole_ledger)
+
+    totals = next(row for row in rows if row.part == _TOTALS)
+    scalars = next(row for row in rows if row.part == _SCALARS)
+    n = int(totals.n)
+    outcomes = {o: int(getattr(totals, f"c{i}")) for i, o in enumerate(OUTCOMES, 1)}
+    by_risk = {r: int(getattr(totals, f"c{i}")) for i, r in enumerate(RISK_LEVELS, 4)}
+    period = StatsPeriod(
+        start=format_timestamp(filters.start_date) if filters.start_date else None,
+        end=format_timestamp(filters.end_date) if filters.end_date else None,
+        first_action_at=format_timestamp(totals.first) if totals.first is not None else None,
+        last_action_at=format_timestamp(totals.last) if totals.last is not None else None,
+    )
+    if n == 0:
+        return LedgerStats(
+            total_actions=0, unique_agents=0, unique_runs=0, outcomes=outcomes,
+            success_rate=0.0, error_rate=0.0, block_rate=0.0,
+            total_cost_usd=Decimal(0), avg_cost_usd=None, avg_duration_ms=None,
+            p50_duration_ms=None, p95_duration_ms=None, by_risk_level=by_risk, period=period,
+        )
+
+    with localcontext() as ctx:
+        ctx.prec = 60  # exact: sums of 10-place decimals never need more digits than this
+        total_cost = _money(totals.cost)
+        avg_cost = _money((total_cost / n).quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN))
+        actions = [ActionStat(action_name=row.key, count=int(row.n), cost_usd=_money(row.cost))
+                   for row in rows if row.part == _ACTION]
+        agents: dict[str, list[Any]] = {}
+        days: dict[str, list[Any]] = {}
+        for row in rows:
+            if row.part != _AGENT_DAY:
+                continue
+            cost = Decimal(row.cost)
+            agent = agents.setdefault(row.key, [0, Decimal(0)])
+            agent[0] += row.n
+            agent[1] += cost
+            bucket = days.setdefault(row.day, [0, 0, 0, Decimal(0)])
+            bucket[0] += row.n
+            bucket[1] += row.c1
+            bucket[2] += row.c2
+            bucket[3] += cost
+
+    agent_costs = [AgentCost(agent_id=key, count=int(v[0]), cost_usd=_money(v[1])) for key, v in agents.items()]
+    daily = {
+        key: DailyStat(day=key, actions=int(v[0]), errors=int(v[1]), blocked=int(v[2]), cost_usd=_money(v[3]))
+        for key, v in days.items()
+    }
+    return LedgerStats(
+        total_actions=n,
+        unique_agents=len(agent_costs),
+        unique_runs=int(scalars.n),
+        outcomes=outcomes,
+        success_rate=outcomes["success"] / n,
+        error_rate=outcomes["error"] / n,
+        block_rate=outcomes["blocked"] / n,
+        total_cost_usd=total_cost,
+        avg_cost_usd=avg_cost,
+        avg_duration_ms=int(totals.duration) / n,
+        p50_duration_ms=int(scalars.c1),
+        p95_duration_ms=int(scalars.c2),
+        by_risk_level=by_risk,
+        top_actions_by_count=sorted(actions, key=lambda a: (-a.count, a.action_name))[:TOP_ACTIONS],
+        top_actions_by_cost=sorted(actions, key=lambda a: (-a.cost_usd, a.action_name))[:TOP_ACTIONS],
+        cost_by_agent=sorted(agent_costs, key=lambda a: (-a.cost_usd, a.agent_id))[:MAX_AGENTS],
+        daily=_dense_days(daily),
+        period=period,
+    )
+
+
+def _dense_days(days: dict[str, DailyStat]) -> list[DailyStat]:
+    """Days ascending from the first to the last, gaps filled with zero days."""
+    if not days:
+        return []
+    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    series = []
+    current = first
+    while current <= last:
+        key = current.isoformat()
+        series.append(days.get(key) or DailyStat(day=key, actions=0, errors=0, blocked=0,
+                                                 cost_usd=Decimal(0)))
+        current += timedelta(days=1)
+    return series
