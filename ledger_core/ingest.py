@@ -131,8 +131,17 @@ def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
     raise ValueError(f"{where}: {type(value).__name__} is not a JSON value")
 
 
-_SUSPICIOUS = ("\\u0000", "e+", "-0.0", "E+")
 _LONG_NUMBER = re.compile(r"\d{300}")
+
+
+def _suspicious(text: str) -> bool:
+    """Could `text` hold something `_json_ready` would rewrite or refuse? (Cheap checks.)"""
+    return (
+        "\\u0000" in text or "e+" in text or "E+" in text or "-0.0" in text
+        or text.count("{") + text.count("[") > _MAX_DEPTH
+        or (len(text) >= 300 and _LONG_NUMBER.search(text) is not None)
+        or not (text.isascii() or _encodes(text))
+    )
 
 
 def _nested_text(value: Any, where: str) -> str:
@@ -146,13 +155,7 @@ def _nested_text(value: Any, where: str) -> str:
         text = nested_json(value)
     except (TypeError, ValueError, RecursionError):
         text = None
-    if (
-        text is not None
-        and not any(mark in text for mark in _SUSPICIOUS)
-        and text.count("{") + text.count("[") <= _MAX_DEPTH
-        and not _LONG_NUMBER.search(text)
-        and (text.isascii() or _encodes(text))
-    ):
+    if text is not None and not _suspicious(text):
         return text
     return nested_json(_json_ready(value, where))
 
