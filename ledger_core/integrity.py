@@ -9,7 +9,6 @@ text, `cost_usd` as exact decimal text).
 from __future__ import annotations
 
 import hashlib
-import json
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from decimal import Decimal
 from typing import Any, Mapping
@@ -34,7 +33,7 @@ def _decimal_as_float(value: Any) -> float:
 # ensure_ascii=False, allow_nan=False)`, built once: `json.dumps` builds it on every call,
 # which cost more than the encoding itself on the ingest path.
 _NESTED = c_make_encoder(None, _decimal_as_float, encode_basestring, None, ":", ",", True, False, False)
-_SCALARS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_SCALARS = c_make_encoder(None, None, encode_basestring, None, ":", ",", False, False, True)
 
 
 def nested_json(value: Any) -> str:
@@ -44,7 +43,7 @@ def nested_json(value: Any) -> str:
 
 def canonical_bytes(fields: Mapping[str, Any], nested_texts: Mapping[str, str] | None = None) -> bytes:
     """The canonical form of an entry; `nested_texts` may carry `nested_json` of nested fields."""
-    parts = [_SCALARS.encode([fields[name] for name in SCALAR_FIELDS])]
+    parts = ["".join(_SCALARS([fields[name] for name in SCALAR_FIELDS], 0))]
     for name in NESTED_FIELDS:
         text = nested_texts.get(name) if nested_texts else None
         parts.append(text if text is not None else nested_json(fields[name]))
