@@ -22,7 +22,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No server-side prepared statements: psycopg prepares a query after 5 runs, and a
+    # generic plan made while a table was small (a sequential scan) stayed in use as it
+    # grew to millions of rows. Each statement is planned with its actual values.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                         connect_args={"prepare_threshold": None})
 
 
 def _configure_sqlite(engine: Engine) -> None:

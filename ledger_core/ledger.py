@@ -5,10 +5,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from . import accounts, ingest as ingest_module, migrate
 from .config import RateLimits, database_url
 from .db import make_engine
+from .errors import LedgerError
 from .models import LedgerPage, LedgerQuery, Principal
 from .query import run_query
 
@@ -99,7 +101,16 @@ class Ledger:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             with conn.begin():
-                return run_stats(conn, principal, request)
+                try:
+                    return run_stats(conn, principal, request)
+                except OperationalError as exc:
+                    if "integer overflow" not in str(exc.orig):
+                        raise
+                    # SQLite sums costs as 64-bit counts of 1e-10 USD.
+                    raise LedgerError(
+                        "the costs in this selection add up to more than the SQLite store can sum "
+                        "($922,337,203); narrow the dates or the agent, or use PostgreSQL"
+                    ) from None
 
     def export(self, principal: Principal, format: str = "jsonl", limit: int = 10_000,
                **filters: Any) -> "Export":

@@ -607,3 +607,26 @@ def test_json_form(data_ledger):  # type: ignore[no-untyped-def]
     assert "E" not in data["total_cost_usd"] and "E" not in data["avg_cost_usd"]
     assert all(isinstance(item["cost_usd"], str) for item in data["daily"] + data["cost_by_agent"])
     assert isinstance(data["success_rate"], float) and isinstance(data["p95_duration_ms"], int)
+
+
+def test_cost_totals_beyond_the_sqlite_range_are_a_clear_error(ledger, backend):  # type: ignore[no-untyped-def]
+    import uuid as _uuid
+    from decimal import Decimal as _D
+
+    from ledger_core import LedgerError
+
+    ledger.add_user("whale", org_id="bigco", role="org_admin", password="pw")
+    records = [{
+        "id": str(_uuid.uuid4()), "run_id": str(_uuid.uuid4()), "timestamp": "2025-01-01T00:00:00Z",
+        "action_name": "wire_transfer", "agent_id": "treasury-bot", "outcome": "success",
+        "cost_usd": "99999999", "duration_ms": 1, "risk_level": "critical",
+        "user_id": "whale", "org_id": "bigco",
+    } for _ in range(10)]
+    assert ledger.ingest(records).added == 10
+    me = ledger.principal("whale")
+    if backend == "sqlite":
+        with pytest.raises(LedgerError) as error:
+            ledger.stats(me)
+        assert "more than the SQLite store can sum" in error.value.message
+    else:
+        assert ledger.stats(me).total_cost_usd == _D("999999990")
