@@ -203,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Manage API keys (stored hashed; a key is shown once).")
     key_commands = apikey.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
     p = key_commands.add_parser("create", help="create a key for a user",
-                                description="Create an API key for USERNAME; the key is printed alone on the last line.")
+                                description="Create an API key for USERNAME; the key is printed "
+                                            "alone on the last line.")
     p.add_argument("username")
     p.add_argument("--name", help="a label, e.g. the script that uses it")
     p.set_defaults(func=cmd_apikey_create)

@@ -268,7 +268,8 @@ _CATALOG: tuple[_Action, ...] = (
         {"model": "claude-3-haiku", "document": "s3://acme-docs/contracts/MSA-2024-017.pdf", "style": "bullet points"},
         {"model": "claude-3-haiku", "document": "https://www.example.org/reports/annual-report-2024.html",
          "style": "executive summary"},
-        {"model": "claude-3-haiku", "document": "/srv/agent/workspace/東京オフィス/議事録.txt", "style": "one paragraph"},
+        {"model": "claude-3-haiku", "document": "/srv/agent/workspace/東京オフィス/議事録.txt",
+         "style": "one paragraph"},
     ], {"finish_reason": "stop"}, "summary_chars", 1200,
         llm=("claude-3-haiku", 0.00025, 0.00125, 3000, 300, 6)),
     _a("llm_classify", "llm", 0.0, 0.0, 250, 0.4, 0.05, 0.00, "low", 0.02, [
@@ -1416,13 +1417,11 @@ class _Plan:
         rep_o = rep[order]
         outcome_o = outcome[order].tolist()
         is_llm_o = is_llm[order].tolist()
-        org_o = org[order].tolist()
         names = T["names"][action_o].tolist()
         agents = T["agent_names"][agent_o].tolist()
         users = T["user_names"][run_user[rep_o]].tolist()
         orgs = T["org_names"][org[order]].tolist()
         risks = np.array(_RISKS, dtype=object)[risk[order]].tolist()
-        outcomes = [_OUTCOMES[o] for o in outcome_o]
         errs = T["messages"][err_idx[order]].tolist()
         blks = T["messages"][blk_idx[order]].tolist()
         envs = T["agent_env"][agent_o].tolist()

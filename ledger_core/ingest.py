@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -302,7 +301,8 @@ class _Ingestor:
             run_id = fields["_run_id"]
             run = known.get(run_id) or new_runs.get(run_id)
             if run is not None and (run["org_id"], run["user_id"]) != (fields["org_id"], fields["user_id"]):
-                refusals.append(Refusal(line, f"run {run_id} belongs to user {run['user_id']!r} of organization {run['org_id']!r}"))
+                owner = f"user {run['user_id']!r} of organization {run['org_id']!r}"
+                refusals.append(Refusal(line, f"run {run_id} belongs to {owner}"))
                 continue
             stored.add(fields["_id"])
             accepted.append((line, fields))

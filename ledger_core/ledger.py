@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -13,6 +13,11 @@ from .db import make_engine
 from .errors import LedgerError
 from .models import LedgerPage, LedgerQuery, Principal
 from .query import run_query
+
+if TYPE_CHECKING:
+    from .export import Export
+    from .export_log import ExportLogRecord
+    from .stats import LedgerStats
 
 
 class Ledger:

@@ -331,7 +331,7 @@ def test_end_date_without_time_includes_the_whole_day(seeded) -> None:  # type: 
 
 def test_scope_never_leaks(seeded) -> None:  # type: ignore[no-untyped-def]
     ledger, records = seeded
-    for name, org, role in USERS:
+    for name, _org, _role in USERS:
         me = ledger.principal(name)
         for fmt in ("jsonl", "csv"):
             data = export_bytes(ledger, me, format=fmt, limit=100_000)
@@ -504,7 +504,8 @@ def test_jsonl_export_ingested_into_an_empty_ledger_reproduces_it(seeded, make_l
     assert (report.added, report.refused) == (len(records), 0)
 
     original = [json.loads(l, parse_float=Decimal) for l in jsonl_lines(path.read_bytes())]
-    again = [json.loads(l, parse_float=Decimal) for l in jsonl_lines(export_bytes(copy, copy.principal("root"), limit=100_000))]
+    exported = export_bytes(copy, copy.principal("root"), limit=100_000)
+    again = [json.loads(line, parse_float=Decimal) for line in jsonl_lines(exported)]
     assert len(again) == len(original) == len(records)
     strip = lambda entry: {k: v for k, v in entry.items() if k not in HASHES}  # noqa: E731
     assert [strip(e) for e in again] == [strip(e) for e in original]

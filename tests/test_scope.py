@@ -79,7 +79,7 @@ def oracle(frame: pd.DataFrame, principal: Principal, **filters: Any) -> list[st
                 hit |= frame[column].str.lower().str.contains(value.lower(), regex=False)
             frame = frame[hit]
         elif name == "min_cost":
-            frame = frame[frame["cost"].map(lambda cost: cost >= Decimal(value)).astype(bool)]
+            frame = frame[frame["cost"].map(Decimal(value).__le__).astype(bool)]
         elif name == "start_date":
             frame = frame[frame["ts"] >= pd.Timestamp(value, tz="UTC")]
         elif name == "end_date":  # date-only values here
