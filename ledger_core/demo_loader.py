@@ -45,6 +45,6 @@ def load_demo(ledger: Ledger, *, actions: int = 200_000, seed: int = 42, end: da
         say(f"demo actions already loaded ({present:,} in the demo organizations); nothing added")
         return IngestReport()
     records = itertools.chain.from_iterable(generate_actions(actions=actions, seed=seed, end=end))
-    report = ledger.ingest(records, progress=progress)
+    report = ledger.ingest(records, progress=progress, bulk=True)
     say(f"demo actions: {report.summary()}")
     return report

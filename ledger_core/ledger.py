@@ -57,6 +57,7 @@ class Ledger:
     def init(self) -> None:
         """Create or upgrade the schema (Alembic migrations)."""
         migrate.upgrade(self.engine)
+        ingest_module.ensure_indexes(self.engine, analyze=False)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -146,9 +147,11 @@ class Ledger:
     # --- writing ----------------------------------------------------------------------
 
     def ingest(self, records: Iterable[Any], *, owner: Principal | None = None,
-               progress: ingest_module.ProgressCallback | None = None) -> ingest_module.IngestReport:
-        """Append records (dicts in LedgerEntry form); idempotent on `id`."""
-        return ingest_module.ingest(self.engine, records, owner=owner, progress=progress)
+               progress: ingest_module.ProgressCallback | None = None,
+               bulk: bool = False) -> ingest_module.IngestReport:
+        """Append records (dicts in LedgerEntry form); idempotent on `id`. `bulk`: a large
+        first load into an empty ledger, building the query indexes once at the end."""
+        return ingest_module.ingest(self.engine, records, owner=owner, progress=progress, bulk=bulk)
 
     def ingest_file(self, path: str | Path, *, owner: Principal | None = None,
                     progress: ingest_module.ProgressCallback | None = None) -> ingest_module.IngestReport:

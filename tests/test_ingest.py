@@ -424,3 +424,31 @@ def test_ids_stored_meanwhile_by_another_writer_are_duplicates(people: Ledger,
     assert (report.added, report.duplicates, report.refused) == (10, 10, 0)
     assert count(people) == 20
     check_chain(people)
+
+
+def test_bulk_load_into_an_empty_ledger_rebuilds_every_index(ledger):  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect as sa_inspect
+
+    from ledger_core.schema import ledger_entries
+
+    ledger.add_user("alice", org_id="acme", role="user", password="pw")
+    records = [rec(i) for i in range(50)]
+    report = ledger.ingest(records, bulk=True)
+    assert (report.added, report.duplicates) == (50, 0)
+    present = {ix["name"] for ix in sa_inspect(ledger.engine).get_indexes("ledger_entries")}
+    assert {ix.name for ix in ledger_entries.indexes} <= present
+    assert ledger.query(ledger.principal("alice"), page_size=1000).total == 50
+    again = ledger.ingest(records, bulk=True)  # not empty any more: an ordinary, idempotent ingest
+    assert (again.added, again.duplicates) == (0, 50)
+
+
+def test_init_restores_indexes_an_interrupted_bulk_load_left_out(ledger):  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect as sa_inspect
+
+    from ledger_core.schema import ledger_entries
+
+    with ledger.engine.begin() as conn:
+        next(ix for ix in ledger_entries.indexes if ix.name == "ix_le_org_timestamp").drop(conn)
+    ledger.init()
+    present = {ix["name"] for ix in sa_inspect(ledger.engine).get_indexes("ledger_entries")}
+    assert "ix_le_org_timestamp" in present
