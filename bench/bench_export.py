@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{peak:>15.1f} {growth:>14.1f} {first_growth:>17.1f}", flush=True)
     print("traced peak: Python allocations during one export (tracemalloc); RSS growth: resident"
           " memory during a warm export; first-run RSS includes the database page cache filling"
-          " (SQLite: up to cache_size, 64 MB per connection in db.py).")
+          " (SQLite: up to cache_size, 16 MB per connection in db.py).")
     ledger.dispose()
     return 0
 
