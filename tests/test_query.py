@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import walk_ids
 
 from ledger_core import Ledger, LedgerValidationError, Principal
 from ledger_core.models import ENTRY_FIELDS
@@ -179,17 +180,7 @@ class Dataset:
 
     def ids(self, principal: Principal | None = None, **params: Any) -> list[str]:
         """Every matching id, in order, walking pages of 1000."""
-        principal = principal or self.root
-        ids: list[str] = []
-        page = 0
-        while True:
-            result = self.ledger.query(principal, page=page, page_size=1000, **params)
-            ids += [str(item.id) for item in result.items]
-            if not result.has_more:
-                break
-            page += 1
-        assert len(ids) == result.total
-        return ids
+        return walk_ids(self.ledger, principal or self.root, **params)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import walk_ids
 
 from ledger_core import Ledger, Principal
 from ledger_core.scope import scope_clause
@@ -97,16 +98,7 @@ class Dataset:
 
     def ids(self, who: str | Principal, **params: Any) -> list[str]:
         principal = self.principals[who] if isinstance(who, str) else who
-        ids: list[str] = []
-        page = 0
-        while True:
-            result = self.ledger.query(principal, page=page, page_size=1000, **params)
-            ids += [str(item.id) for item in result.items]
-            if not result.has_more:
-                break
-            page += 1
-        assert len(ids) == result.total
-        return ids
+        return walk_ids(self.ledger, principal, **params)
 
 
 @pytest.fixture(scope="module")
