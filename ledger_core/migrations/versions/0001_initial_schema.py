@@ -70,6 +70,9 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index('ix_le_id', ['id'], unique=False)
         batch_op.create_index('ix_le_org_action', ['org_id', 'action_name', 'outcome', 'timestamp'], unique=False)
+        batch_op.create_index('ix_le_action', ['action_name', 'timestamp', 'id'], unique=False)
+        batch_op.create_index('ix_le_user_action', ['user_id', 'org_id', 'action_name', 'timestamp'], unique=False)
+        batch_op.create_index('ix_le_user_outcome', ['user_id', 'org_id', 'outcome', 'timestamp'], unique=False)
         batch_op.create_index('ix_le_org_agent', ['org_id', 'agent_id', 'timestamp'], unique=False)
         batch_op.create_index('ix_le_org_cost', ['org_id', 'cost_usd'], unique=False)
         batch_op.create_index('ix_le_org_duration', ['org_id', 'duration_ms'], unique=False)
@@ -77,7 +80,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_le_org_timestamp', ['org_id', 'timestamp', 'id'], unique=False)
         batch_op.create_index('ix_le_run', ['run_id', 'timestamp'], unique=False)
         batch_op.create_index('ix_le_timestamp', ['timestamp', 'id'], unique=False)
-        batch_op.create_index('ix_le_user_timestamp', ['user_id', 'timestamp', 'id'], unique=False)
+        batch_op.create_index('ix_le_user_timestamp', ['user_id', 'org_id', 'timestamp', 'id'], unique=False)
 
     op.create_table('ledger_names',
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -170,6 +173,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_le_org_duration')
         batch_op.drop_index('ix_le_org_cost')
         batch_op.drop_index('ix_le_org_agent')
+        batch_op.drop_index('ix_le_user_outcome')
+        batch_op.drop_index('ix_le_user_action')
+        batch_op.drop_index('ix_le_action')
         batch_op.drop_index('ix_le_org_action')
         batch_op.drop_index('ix_le_id')
 
