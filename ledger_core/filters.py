@@ -67,11 +67,3 @@ def search_clause(conn: Connection, term: str) -> ColumnElement[bool]:
 
 def where(conn: Connection, scope: ColumnElement[bool], filters: EntryFilters) -> ColumnElement[bool]:
     return and_(scope, *filter_clauses(conn, filters))
-
-
-def describe(filters: EntryFilters) -> str:
-    """A human sentence for captions and logs: `outcome = error, agent_id = prod-agent-3`."""
-    parts = []
-    for name, value in filters.model_dump(exclude_none=True).items():
-        parts.append(f"{name} = {value}")
-    return ", ".join(parts) if parts else "no filters"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.sql.expression import ColumnElement, Select
+from sqlalchemy.sql.expression import ColumnElement
 
 from .filters import where
 from .models import ENTRY_FIELDS, LedgerPage, LedgerQuery, Principal
@@ -25,17 +25,6 @@ def order_by(sort_by: str, sort_order: str) -> list[ColumnElement]:
     if sort_order == "asc":
         return [column.asc(), le.c.id.asc()]
     return [column.desc(), le.c.id.desc()]
-
-
-def entries_select(conn: Connection, principal: Principal, request: LedgerQuery) -> Select:
-    """The scoped, filtered, ordered SELECT of entries (no paging)."""
-    condition = where(conn, scope_clause(principal, le), request)
-    return select(*ENTRY_COLUMNS).where(condition).order_by(*order_by(request.sort_by, request.sort_order))
-
-
-def count_matching(conn: Connection, principal: Principal, request: LedgerQuery) -> int:
-    condition = where(conn, scope_clause(principal, le), request)
-    return conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
 
 
 def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> LedgerPage:
