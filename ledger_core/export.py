@@ -85,6 +85,14 @@ NESTED_FIELDS = frozenset({"input", "output", "metadata", "compliance"})
 _compact_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def _verified(fast: Callable[[Any], Any], reference: Callable[[Any], Any], row: Any, what: str) -> Callable[[Any], Any]:
+    """`fast` if it encodes `row` exactly as the reference serializer does, else the reference."""
+    if fast(row) == reference(row):
+        return fast
+    log.warning("export: fast %s encoding differs from the reference; using the reference", what)
+    return reference
+
+
 def limit_exceeded_message(limit: int) -> str:
     return (
         f"Export limit exceeded: at most {MAX_EXPORT_LIMIT:,} rows per export "
@@ -437,9 +445,7 @@ def _stream(state: _State, fmt: str, plan: _Plan) -> Iterator[bytes]:
             for partition in result.partitions():
                 if not checked:
                     checked = True
-                    if plan.cells(partition[0]) != plan.reference_cells(partition[0]):
-                        log.warning("export: fast CSV encoding differs from the reference; using the reference")
-                        encode_cells = plan.reference_cells
+                    encode_cells = _verified(plan.cells, plan.reference_cells, partition[0], "CSV")
                 for row in partition:
                     writer.writerow(encode_cells(row))
                     pending += 1
@@ -462,9 +468,7 @@ def _stream(state: _State, fmt: str, plan: _Plan) -> Iterator[bytes]:
             for partition in result.partitions():
                 if not checked:
                     checked = True
-                    if plan.json_object(partition[0]) != plan.reference_json_object(partition[0]):
-                        log.warning("export: fast JSON encoding differs from the reference; using the reference")
-                        encode = plan.reference_json_object
+                    encode = _verified(plan.json_object, plan.reference_json_object, partition[0], "JSON")
                     if json_array:  # no separator before the first object
                         line = encode(partition[0])
                         parts.append(line)

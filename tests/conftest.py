@@ -138,3 +138,18 @@ def walk_ids(ledger: Ledger, principal, **params) -> list[str]:  # type: ignore[
         page += 1
     assert len(ids) == result.total
     return ids
+
+
+EXPORT_USERS = [  # (username, org, role): the people of the export and export-log tests
+    ("alice", "acme", "user"),
+    ("bob", "acme", "user"),
+    ("carol", "acme", "org_admin"),
+    ("dave", "globex", "user"),
+    ("erin", "globex", "org_admin"),
+    ("root", "ops", "superuser"),
+]
+
+
+def add_export_users(ledger: Ledger) -> None:
+    for name, org, role in EXPORT_USERS:
+        ledger.add_user(name, org_id=org, role=role)

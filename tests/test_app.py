@@ -33,6 +33,15 @@ def app_ledger(ledger, monkeypatch):  # type: ignore[no-untyped-def]
     get_ledger.clear()
 
 
+def log_in(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
 def test_only_the_login_form_before_login(app_ledger):  # type: ignore[no-untyped-def]
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
@@ -41,21 +50,13 @@ def test_only_the_login_form_before_login(app_ledger):  # type: ignore[no-untype
 
 
 def test_wrong_password_is_refused(app_ledger):  # type: ignore[no-untyped-def]
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.text_input[0].input("alice")
-    at.text_input[1].input("nope")
-    at.button[0].click().run()
-    assert not at.exception
+    at = log_in("alice", "nope")
     assert any("incorrect" in e.value for e in at.error)
     assert len(at.dataframe) == 0
 
 
 def test_login_shows_only_own_actions(app_ledger):  # type: ignore[no-untyped-def]
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.text_input[0].input("alice")
-    at.text_input[1].input("alice-pw")
-    at.button[0].click().run()
-    assert not at.exception
+    at = log_in("alice", "alice-pw")
     frame = at.dataframe[0].value
     assert len(frame) == 3
     assert set(frame["action_name"]) == {"action_alice"}

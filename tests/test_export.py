@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import EXPORT_USERS, add_export_users
 
 from ledger_core import ExportLimitExceeded, Ledger, LedgerValidationError
 from ledger_core import export as export_module
@@ -26,14 +27,6 @@ from ledger_core.serialize import entry_json_fields, to_json
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HASHES = ("entry_hash", "prev_hash")
-USERS = [  # (username, org, role)
-    ("alice", "acme", "user"),
-    ("bob", "acme", "user"),
-    ("carol", "acme", "org_admin"),
-    ("dave", "globex", "user"),
-    ("erin", "globex", "org_admin"),
-    ("root", "ops", "superuser"),
-]
 OWNERS = [("alice", "acme"), ("bob", "acme"), ("carol", "acme"), ("dave", "globex"), ("erin", "globex")]
 
 TRICKY_TEXT = [
@@ -116,13 +109,8 @@ def make_records(count: int, *, seed: int = 1, owners=OWNERS, start: datetime | 
     return records
 
 
-def add_users(ledger: Ledger) -> None:
-    for name, org, role in USERS:
-        ledger.add_user(name, org_id=org, role=role)
-
-
 def seed(ledger: Ledger, count: int = 400) -> list[dict]:
-    add_users(ledger)
+    add_export_users(ledger)
     records = make_records(count)
     report = ledger.ingest(records)
     assert report.refused == 0, report.refusals[:3]
@@ -331,7 +319,7 @@ def test_end_date_without_time_includes_the_whole_day(seeded) -> None:  # type: 
 
 def test_scope_never_leaks(seeded) -> None:  # type: ignore[no-untyped-def]
     ledger, records = seeded
-    for name, _org, _role in USERS:
+    for name, _org, _role in EXPORT_USERS:
         me = ledger.principal(name)
         for fmt in ("jsonl", "csv"):
             data = export_bytes(ledger, me, format=fmt, limit=100_000)
@@ -499,7 +487,7 @@ def test_jsonl_export_ingested_into_an_empty_ledger_reproduces_it(seeded, make_l
             handle.write(chunk)
 
     copy = make_ledger(f"export_roundtrip_{uuid.uuid4().hex[:6]}")
-    add_users(copy)
+    add_export_users(copy)
     report = copy.ingest_file(path)
     assert (report.added, report.refused) == (len(records), 0)
 

@@ -7,24 +7,16 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import add_export_users
 
 from ledger_core import Ledger, LedgerValidationError
 from ledger_core.export_log import ExportLogRecord
 
-USERS = [  # (username, org, role)
-    ("alice", "acme", "user"),
-    ("bob", "acme", "user"),
-    ("carol", "acme", "org_admin"),
-    ("dave", "globex", "user"),
-    ("erin", "globex", "org_admin"),
-    ("root", "ops", "superuser"),
-]
 
 
 def seed(ledger: Ledger, per_user: int = 150) -> None:
     """Users, and `per_user` entries for each non-admin user (payloads big enough for several chunks)."""
-    for name, org, role in USERS:
-        ledger.add_user(name, org_id=org, role=role)
+    add_export_users(ledger)
     rng = random.Random(5)
     start = datetime(2024, 3, 1, tzinfo=timezone.utc)
     records = []
