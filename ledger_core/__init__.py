@@ -1,12 +1,18 @@
 """Agent Activity Ledger core: storage, scoped queries, ingest. No Streamlit, no HTTP."""
 from .errors import (
     ExportLimitExceeded,
+    Forbidden,
     LedgerError,
     LedgerValidationError,
+    LoginLocked,
     NotFound,
     RateLimitExceeded,
     UnknownPrincipal,
 )
+from .admin import Admin
+from .config import database_url, secret
+from .facets import Facets
+from .runs import RunDetail, RunPage, RunSummary, RunsQuery
 from .export import Export
 from .export_log import ExportLogRecord
 from .ingest import IngestReport, Refusal
@@ -24,6 +30,8 @@ from .models import (
 )
 
 __all__ = [
+    "Admin", "Facets", "database_url", "secret", "Forbidden", "LoginLocked",
+    "RunDetail", "RunPage", "RunSummary", "RunsQuery",
     "ComplianceMetadata", "EntryFilters", "EntryIn", "Export", "ExportLimitExceeded", "ExportLogRecord",
     "IngestReport", "LedgerStats", "RateLimiter", "StatsRequest",
     "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerValidationError",

@@ -1,6 +1,7 @@
 """Organizations, users, passwords and API keys."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 import bcrypt
 from sqlalchemy import Connection, func, select, update
 
+from .config import bcrypt_rounds
 from .errors import LedgerValidationError, UnknownPrincipal
 from .models import ROLES, Principal
 from .schema import api_keys, organizations, users
@@ -53,13 +55,22 @@ def hash_password(password: str) -> str:
         raise LedgerValidationError("password: must not be empty", field="password")
     if len(password.encode()) > 72:
         raise LedgerValidationError("password: must be at most 72 bytes", field="password")
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(bcrypt_rounds())).decode()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the username is unknown, so that an unknown and a known
+    username take the same time to refuse (no bcrypt comparison would answer in 0.1 ms)."""
+    return bcrypt.hashpw(b"not a password of anyone", bcrypt.gensalt(bcrypt_rounds())).decode()
 
 
 def check_password(password: str, password_hash: str | None) -> bool:
-    if not password_hash or not password or len(password.encode()) > 72:
-        return False
-    return bcrypt.checkpw(password.encode(), password_hash.encode())
+    """bcrypt comparison; always costs one comparison, whatever is missing or invalid."""
+    usable = isinstance(password, str) and 0 < len(password.encode("utf-8", "replace")) <= 72
+    candidate = password.encode("utf-8", "replace") if usable else b"-"
+    matched = bcrypt.checkpw(candidate, (password_hash or _dummy_hash()).encode())
+    return matched and usable and bool(password_hash)
 
 
 def _check_slug(value: str, field: str) -> str:
@@ -115,7 +126,18 @@ def add_user(
     return record
 
 
+def _plausible_username(user_id: object) -> bool:
+    """Text that could be a stored username (anything else cannot match, and some of it,
+    a NUL for one, would make the database driver raise)."""
+    return isinstance(user_id, str) and 0 < len(user_id) <= 64 and "\x00" not in user_id
+
+
 def get_user(conn: Connection, user_id: str, *, missing_ok: bool = False) -> UserRecord | None:
+    if not _plausible_username(user_id):
+        if missing_ok:
+            return None
+        shown = repr(user_id[:64] + "…") if isinstance(user_id, str) and len(user_id) > 64 else repr(user_id)
+        raise UnknownPrincipal(f"unknown user {shown}", field="username")
     row = conn.execute(
         select(users.c.id, users.c.display_name, users.c.email, users.c.org_id, users.c.role,
                users.c.password_hash).where(users.c.id == user_id)
@@ -147,9 +169,11 @@ def set_password_hash(conn: Connection, user_id: str, password_hash: str) -> Non
 
 
 def authenticate(conn: Connection, user_id: str, password: str) -> Principal:
-    """The principal for a username and password; `UnknownPrincipal` if they do not match."""
+    """The principal for a username and password; `UnknownPrincipal` if they do not match.
+    (Counting failures and locking is `Ledger.authenticate`'s part, see `logins`.)"""
     record = get_user(conn, user_id, missing_ok=True)
-    if record is None or not check_password(password, record.password_hash):
+    matched = check_password(password, record.password_hash if record else None)
+    if record is None or not matched:
         raise UnknownPrincipal("invalid username or password")
     return record.principal()
 
@@ -180,8 +204,20 @@ def list_api_keys(conn: Connection, user_id: str | None = None) -> list[ApiKeyRe
     return [ApiKeyRecord(*row) for row in conn.execute(statement)]
 
 
+def get_api_key(conn: Connection, key_id: str) -> ApiKeyRecord | None:
+    if not isinstance(key_id, str) or "\x00" in key_id or len(key_id) > 32:
+        return None
+    row = conn.execute(
+        select(api_keys.c.id, api_keys.c.user_id, api_keys.c.name, api_keys.c.created_at,
+               api_keys.c.revoked_at).where(api_keys.c.id == key_id)
+    ).first()
+    return ApiKeyRecord(*row) if row else None
+
+
 def revoke_api_key(conn: Connection, key_id: str) -> bool:
     """Revoke by key id; False if there is no such key or it was already revoked."""
+    if get_api_key(conn, key_id) is None:
+        return False
     result = conn.execute(
         update(api_keys)
         .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
@@ -192,6 +228,8 @@ def revoke_api_key(conn: Connection, key_id: str) -> bool:
 
 def principal_for_api_key(conn: Connection, key: str) -> Principal:
     """The owner of an unrevoked key; `UnknownPrincipal` otherwise."""
+    if not isinstance(key, str) or "\x00" in key or len(key) > 200:
+        raise UnknownPrincipal("invalid or revoked API key")
     row = conn.execute(
         select(api_keys.c.user_id).where(
             api_keys.c.key_hash == _key_digest(key), api_keys.c.revoked_at.is_(None)

@@ -44,3 +44,15 @@ class RateLimitExceeded(LedgerError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Forbidden(LedgerError, PermissionError):
+    """Authenticated, but not allowed to do this (an API answers 403)."""
+
+    code = "forbidden"
+
+
+class LoginLocked(RateLimitExceeded):
+    """Too many failed logins for this username; `retry_after` seconds until it may try again."""
+
+    code = "login_locked"

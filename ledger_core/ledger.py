@@ -1,21 +1,25 @@
 """`Ledger`: the public Python API that pages, the REST API, the CLI and notebooks share."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from . import accounts, ingest as ingest_module, migrate
+from . import accounts, ingest as ingest_module, logins, migrate
 from .config import RateLimits, database_url
-from .db import make_engine
-from .errors import LedgerError
+from .db import make_engine, write_transaction
+from .errors import LedgerError, UnknownPrincipal
 from .models import LedgerPage, LedgerQuery, Principal
 from .query import run_query
 
 if TYPE_CHECKING:
+    from .admin import Admin
     from .export import Export
+    from .facets import Facets
+    from .runs import RunDetail, RunPage
     from .export_log import ExportLogRecord
     from .stats import LedgerStats
 
@@ -44,6 +48,8 @@ class Ledger:
         self.limiter: RateLimiter | None = (
             RateLimiter(self.engine, self.rate_limits) if self.rate_limits is not None else None
         )
+        # Wall clock for login lockouts (tests may swap it).
+        self.clock: Callable[[], float] = time.time
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> "Ledger":
@@ -72,8 +78,35 @@ class Ledger:
         return record.principal()
 
     def authenticate(self, username: str, password: str) -> Principal:
+        """The principal for a username and password, counting failures (SPEC section 6):
+        `UnknownPrincipal` when they do not match, `LoginLocked` (with `retry_after`) after
+        10 failures in 15 minutes, for 15 minutes, whatever the password."""
         with self.engine.connect() as conn:
-            return accounts.authenticate(conn, username, password)
+            logins.check_not_locked(conn, username, self.clock())
+            try:
+                principal = accounts.authenticate(conn, username, password)
+            except UnknownPrincipal:
+                failed = True
+            else:
+                failed = False
+        self.record_login(username, success=not failed)
+        if failed:
+            raise UnknownPrincipal("invalid username or password")
+        return principal
+
+    def login_retry_after(self, username: str) -> int:
+        """0 if `username` may log in now, else seconds until its lock ends."""
+        with self.engine.connect() as conn:
+            return logins.retry_after(conn, username, self.clock())
+
+    def record_login(self, username: str, *, success: bool) -> None:
+        """Count a failed login, or clear the count after a successful one (for a login
+        form that checks the password itself, such as streamlit-authenticator's)."""
+        with write_transaction(self.engine) as conn:
+            if success:
+                logins.record_success(conn, username)
+            else:
+                logins.record_failure(conn, username, self.clock())
 
     def principal_for_api_key(self, key: str) -> Principal:
         with self.engine.connect() as conn:
@@ -138,6 +171,52 @@ class Ledger:
         from .export_log import read_export_log
 
         return read_export_log(self.engine, principal, limit)
+
+    def runs(self, principal: Principal, **params: Any) -> "RunPage":
+        """Runs in scope, newest first: page, page_size (1..500, default 50), agent_id,
+        start_date / end_date (when the run started; the query's date rules), status."""
+        self._check_rate(principal, "query")
+        from .runs import RunsQuery, list_runs
+
+        request = RunsQuery.parse(**params)
+        with self._snapshot() as conn:
+            return list_runs(conn, principal, request)
+
+    def run(self, principal: Principal, run_id: Any, *, limit: Any = None) -> "RunDetail":
+        """One run and its actions in order (at most `limit`, default 1,000, up to 10,000);
+        `NotFound` when it does not exist or is outside the caller's scope."""
+        self._check_rate(principal, "query")
+        from .runs import get_run, parse_action_limit, parse_run_id
+
+        run_id, limit = parse_run_id(run_id), parse_action_limit(limit)
+        with self._snapshot() as conn:
+            return get_run(conn, principal, run_id, limit)
+
+    def facets(self, principal: Principal) -> "Facets":
+        """The action names and agent ids present in the caller's scope (for pickers)."""
+        from .facets import read_facets
+
+        with self.engine.connect() as conn:
+            return read_facets(conn, principal)
+
+    def admin(self, actor: Principal) -> "Admin":
+        """Account and API-key administration as `actor` (`Forbidden` for a plain user)."""
+        from .admin import Admin
+
+        return Admin(self.engine, actor)
+
+    def _snapshot(self):  # type: ignore[no-untyped-def]
+        from contextlib import contextmanager
+
+        @contextmanager
+        def snapshot():  # type: ignore[no-untyped-def]
+            with self.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+
+        return snapshot()
 
     def _check_rate(self, principal: Principal, kind: str) -> None:
         """Spend one call of `kind` ("query", "stats", "export") or raise `RateLimitExceeded`."""

@@ -136,6 +136,18 @@ def parse_cost(value: Any) -> Decimal:
     return amount
 
 
+def whole_number(value: Any) -> Any:
+    """Refuse what pydantic would coerce but a person did not mean as a whole number
+    (`True`, `2.5`, `"1e3"`); pydantic then checks the type and bounds."""
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    if isinstance(value, str):
+        _reject_nul(value)
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            raise ValueError(f"{value!r} is not a whole number")
+    return value
+
+
 def _optional_text(value: Any) -> Any:
     _reject_nul(value)
     if isinstance(value, str) and value == "":
@@ -257,13 +269,7 @@ class LedgerQuery(EntryFilters):
     @field_validator("page", "page_size", mode="before")
     @classmethod
     def _integer(cls, value: Any) -> Any:
-        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-            raise ValueError("must be a whole number")
-        if isinstance(value, str):
-            _reject_nul(value)
-            if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
-                raise ValueError(f"{value!r} is not a whole number")
-        return value
+        return whole_number(value)
 
     @field_validator("sort_by", "sort_order", mode="before")
     @classmethod
@@ -423,6 +429,15 @@ class LedgerPage(BaseModel):
             total_pages=math.ceil(total / page_size) if total else 0,
             has_more=(page + 1) * page_size < total,
         )
+
+    def to_json(self) -> str:
+        """The SPEC section 3 response body; items in the export's LedgerEntry wire form
+        (`serialize.to_json`: exact costs as JSON numbers, ISO 8601 UTC timestamps)."""
+        from .serialize import entries_json_array
+
+        return (f'{{"items":{entries_json_array(self.items)},"total":{self.total},"page":{self.page},'
+                f'"page_size":{self.page_size},"total_pages":{self.total_pages},'
+                f'"has_more":{"true" if self.has_more else "false"}}}')
 
     def to_dataframe(self) -> pd.DataFrame:
         rows = [item.model_dump() for item in self.items]

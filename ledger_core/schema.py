@@ -174,3 +174,13 @@ rate_limits = Table(
     Column("count", Integer(), nullable=False),
     PrimaryKeyConstraint("user_id", "action"),
 )
+
+# Failed logins per username (SPEC section 6): 10 within 15 minutes lock it for 15 minutes.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("failures", Integer(), nullable=False),
+    Column("first_failed_at", Float(), nullable=False),
+    Column("locked_until", Float(), nullable=True),
+)

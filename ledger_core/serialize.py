@@ -78,6 +78,11 @@ def to_json(fields: Mapping[str, Any]) -> str:
     return f'{head[:-1]},"cost_usd":{fields["cost_usd"]},{tail[1:]}'
 
 
+def entries_json_array(entries: "list[LedgerEntry]") -> str:
+    """A JSON array of entries in the wire form (what API answers embed)."""
+    return "[" + ",".join(to_json(entry_json_fields(entry.model_dump())) for entry in entries) + "]"
+
+
 def entry_from_row(row: Mapping[str, Any]) -> LedgerEntry:
     """A stored row -> LedgerEntry (trusted data: no re-validation)."""
     fields = {name: row[name] for name in ENTRY_FIELDS}

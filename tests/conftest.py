@@ -18,6 +18,9 @@ from sqlalchemy.engine import make_url
 from ledger_core import Ledger
 from ledger_core.schema import metadata
 
+# Cheap password hashes in tests (0.25 s each at the production cost of 12 dominated the suite).
+os.environ.setdefault("LEDGER_BCRYPT_ROUNDS", "4")
+
 BACKENDS = ["sqlite", "postgresql"]
 PG_ADMIN_URL = os.environ.get(
     "LEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -1,0 +1,35 @@
+"""The values present in a caller's scope, for pickers: action names and agent ids.
+
+A superuser's values come from `ledger_names` (kept at ingest, a few hundred rows); an
+org admin's and a user's from the entries they may see (`scope.scope_clause`). Names are in code-point order.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Connection, select
+
+from .models import Principal
+from .schema import ledger_entries as le
+from .schema import ledger_names
+from .scope import scope_clause
+
+
+class Facets(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action_names: list[str]
+    agent_ids: list[str]
+
+
+def read_facets(conn: Connection, principal: Principal) -> Facets:
+    if principal.role == "superuser":
+        rows = conn.execute(select(ledger_names.c.kind, ledger_names.c.value)).all()
+        return Facets(
+            action_names=sorted(value for kind, value in rows if kind == "action_name"),
+            agent_ids=sorted(value for kind, value in rows if kind == "agent_id"),
+        )
+    actions = conn.execute(
+        select(le.c.action_name).where(scope_clause(principal, le)).distinct()).scalars().all()
+    agents = conn.execute(
+        select(le.c.agent_id).where(scope_clause(principal, le)).distinct()).scalars().all()
+    return Facets(action_names=sorted(actions), agent_ids=sorted(agents))
