@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from ledger_core.accounts import authenticator_credentials
+from ledger_core.access.accounts import authenticator_credentials
 from ledger_core.config import secret
 from pages.shared import get_ledger
 

@@ -33,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger_core import Ledger  # noqa: E402
 from ledger_core.config import default_database_url  # noqa: E402
-from ledger_core.export import FORMATS  # noqa: E402
-
+from ledger_core.formats.export import FORMATS  # noqa: E402
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

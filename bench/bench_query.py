@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from ledger_core import Ledger  # noqa: E402
-from ledger_core.demo_loader import load_demo  # noqa: E402
-from ledger_core.schema import ledger_entries  # noqa: E402
+from ledger_core.demo.loader import load_demo  # noqa: E402
+from ledger_core.store.schema import ledger_entries  # noqa: E402
 
 
 def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:

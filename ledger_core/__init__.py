@@ -1,4 +1,16 @@
 """Agent Activity Ledger core: storage, scoped queries, ingest. No Streamlit, no HTTP."""
+from .access.admin import Admin
+from .access.ratelimit import RateLimiter
+from .config import database_url, secret
+from .contract.models import (
+    ComplianceMetadata,
+    EntryFilters,
+    EntryIn,
+    LedgerEntry,
+    LedgerPage,
+    LedgerQuery,
+    Principal,
+)
 from .errors import (
     ExportLimitExceeded,
     Forbidden,
@@ -9,25 +21,13 @@ from .errors import (
     RateLimitExceeded,
     UnknownPrincipal,
 )
-from .admin import Admin
-from .config import database_url, secret
-from .facets import Facets
-from .runs import RunDetail, RunPage, RunSummary, RunsQuery
-from .export import Export
-from .export_log import ExportLogRecord
-from .ingest import IngestReport, Refusal
+from .formats.export import Export
+from .formats.export_log import ExportLogRecord
 from .ledger import Ledger
-from .ratelimit import RateLimiter
-from .stats import LedgerStats, StatsRequest
-from .models import (
-    ComplianceMetadata,
-    EntryFilters,
-    EntryIn,
-    LedgerEntry,
-    LedgerPage,
-    LedgerQuery,
-    Principal,
-)
+from .read.facets import Facets
+from .read.runs import RunDetail, RunPage, RunsQuery, RunSummary
+from .read.stats import LedgerStats, StatsRequest
+from .write.ingest import IngestReport, Refusal
 
 __all__ = [
     "Admin", "Facets", "database_url", "secret", "Forbidden", "LoginLocked",

@@ -11,10 +11,10 @@ from typing import Sequence, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import database_url
+from .contract.models import ROLES
 from .errors import LedgerError
-from .ingest import IngestReport
 from .ledger import Ledger
-from .models import ROLES
+from .write.ingest import IngestReport
 
 
 def _progress_printer(stream: TextIO, every_seconds: float = 2.0):  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ def cmd_init(ledger: Ledger, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(ledger: Ledger, args: argparse.Namespace) -> int:
-    from .demo_loader import load_demo
+    from .demo.loader import load_demo
 
     load_demo(ledger, actions=args.actions, seed=args.seed, end=args.end, out=sys.stdout,
               progress=_progress_printer(sys.stderr))

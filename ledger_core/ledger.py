@@ -8,20 +8,22 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from . import accounts, ingest as ingest_module, logins, migrate
+from .access import accounts, logins
 from .config import RateLimits, database_url
-from .db import make_engine, write_transaction
+from .contract.models import LedgerPage, LedgerQuery, Principal
 from .errors import LedgerError, UnknownPrincipal
-from .models import LedgerPage, LedgerQuery, Principal
-from .query import run_query
+from .read.query import run_query
+from .store import migrate
+from .store.db import make_engine, write_transaction
+from .write import ingest as ingest_module
 
 if TYPE_CHECKING:
-    from .admin import Admin
-    from .export import Export
-    from .facets import Facets
-    from .runs import RunDetail, RunPage
-    from .export_log import ExportLogRecord
-    from .stats import LedgerStats
+    from .access.admin import Admin
+    from .formats.export import Export
+    from .formats.export_log import ExportLogRecord
+    from .read.facets import Facets
+    from .read.runs import RunDetail, RunPage
+    from .read.stats import LedgerStats
 
 
 class Ledger:
@@ -41,7 +43,7 @@ class Ledger:
         self.rate_limits: RateLimits | None = (
             RateLimits.from_env() if rate_limits == "env" else rate_limits  # type: ignore[assignment]
         )
-        from .ratelimit import RateLimiter
+        from .access.ratelimit import RateLimiter
 
         # Per-user budgets shared through the database (None: limits off). Tests may swap
         # its `clock`, or assign a RateLimiter of their own.
@@ -132,7 +134,7 @@ class Ledger:
         anything else raises `LedgerValidationError` naming the field.
         """
         self._check_rate(principal, "stats")
-        from .stats import StatsRequest, run_stats
+        from .read.stats import StatsRequest, run_stats
 
         request = StatsRequest.parse(start_date=start_date, end_date=end_date, agent_id=agent_id,
                                      **unexpected)
@@ -161,14 +163,14 @@ class Ledger:
         `ExportLimitExceeded`). Recorded in the export log.
         """
         self._check_rate(principal, "export")
-        from .export import start_export
+        from .formats.export import start_export
 
         return start_export(self.engine, principal, format=format, limit=limit, **filters)
 
     def export_log(self, principal: Principal, limit: int = 100) -> "list[ExportLogRecord]":
         """The newest exports `principal` may see, newest first: all for a superuser, the
         organization's for an org admin, the user's own for a user."""
-        from .export_log import read_export_log
+        from .formats.export_log import read_export_log
 
         return read_export_log(self.engine, principal, limit)
 
@@ -176,7 +178,7 @@ class Ledger:
         """Runs in scope, newest first: page, page_size (1..500, default 50), agent_id,
         start_date / end_date (when the run started; the query's date rules), status."""
         self._check_rate(principal, "query")
-        from .runs import RunsQuery, list_runs
+        from .read.runs import RunsQuery, list_runs
 
         request = RunsQuery.parse(**params)
         with self._snapshot() as conn:
@@ -186,7 +188,7 @@ class Ledger:
         """One run and its actions in order (at most `limit`, default 1,000, up to 10,000);
         `NotFound` when it does not exist or is outside the caller's scope."""
         self._check_rate(principal, "query")
-        from .runs import get_run, parse_action_limit, parse_run_id
+        from .read.runs import get_run, parse_action_limit, parse_run_id
 
         run_id, limit = parse_run_id(run_id), parse_action_limit(limit)
         with self._snapshot() as conn:
@@ -194,14 +196,14 @@ class Ledger:
 
     def facets(self, principal: Principal) -> "Facets":
         """The action names and agent ids present in the caller's scope (for pickers)."""
-        from .facets import read_facets
+        from .read.facets import read_facets
 
         with self.engine.connect() as conn:
             return read_facets(conn, principal)
 
     def admin(self, actor: Principal) -> "Admin":
         """Account and API-key administration as `actor` (`Forbidden` for a plain user)."""
-        from .admin import Admin
+        from .access.admin import Admin
 
         return Admin(self.engine, actor)
 

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ledger_core import Ledger
-from ledger_core.schema import metadata
+from ledger_core.store.schema import metadata
 
 # Cheap password hashes in tests (0.25 s each at the production cost of 12 dominated the suite).
 os.environ.setdefault("LEDGER_BCRYPT_ROUNDS", "4")

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from ledger_core import LedgerValidationError, UnknownPrincipal
-from ledger_core.accounts import authenticator_credentials
-from ledger_core.schema import api_keys
-from sqlalchemy import select
+from ledger_core.access.accounts import authenticator_credentials
+from ledger_core.store.schema import api_keys
 
 
 def test_passwords_are_stored_as_bcrypt_hashes(ledger):  # type: ignore[no-untyped-def]

@@ -153,7 +153,7 @@ def test_ingest_missing_file_is_an_error_not_a_traceback(ledger, tmp_path):  # t
 
 
 def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-def]
-    from ledger_core.demo import DEMO_PASSWORDS
+    from ledger_core.demo.catalog import DEMO_PASSWORDS
 
     code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
     assert code == 0 and "3000 added" in out

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger_core import demo
+from ledger_core.demo import catalog as demo
 
 END = dt.date(2025, 6, 30)
 N = 20_000
@@ -154,7 +154,7 @@ def test_every_record_is_valid(records, window_bounds):
 
 
 def test_records_pass_the_ingest_model(records):
-    models = pytest.importorskip("ledger_core.models")
+    models = pytest.importorskip("ledger_core.contract.models")
     for record in records[::20]:
         entry = models.EntryIn.model_validate(record)
         assert entry.cost_usd == record["cost_usd"]

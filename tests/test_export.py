@@ -21,9 +21,9 @@ import pytest
 from conftest import EXPORT_USERS, add_export_users
 
 from ledger_core import ExportLimitExceeded, Ledger, LedgerValidationError
-from ledger_core import export as export_module
-from ledger_core.models import ENTRY_FIELDS
-from ledger_core.serialize import entry_json_fields, to_json
+from ledger_core.contract.models import ENTRY_FIELDS
+from ledger_core.formats import export as export_module
+from ledger_core.formats.wire import entry_json_fields, to_json
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HASHES = ("entry_hash", "prev_hash")
@@ -456,7 +456,7 @@ def test_fast_encoding_falls_back_to_the_reference(seeded, monkeypatch, caplog) 
     plan = export_module.plan_for(ledger.dialect)
     monkeypatch.setattr(plan, "json_object", lambda row: "{}")
     monkeypatch.setattr(plan, "cells", lambda row: ["broken"])
-    with caplog.at_level(logging.WARNING, logger="ledger_core.export"):
+    with caplog.at_level(logging.WARNING, logger="ledger_core.formats.export"):
         assert jsonl_lines(export_bytes(ledger, me, format="jsonl")) == expected_lines(ledger, me)
         rows = csv_rows(export_bytes(ledger, me, format="csv"))
     assert len(rows) == len(expected_lines(ledger, me)) + 1 and rows[1][0] != "broken"

@@ -10,8 +10,7 @@ import pytest
 from conftest import add_export_users
 
 from ledger_core import Ledger, LedgerValidationError
-from ledger_core.export_log import ExportLogRecord
-
+from ledger_core.formats.export_log import ExportLogRecord
 
 
 def seed(ledger: Ledger, per_user: int = 150) -> None:

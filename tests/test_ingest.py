@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger_core import Ledger, LedgerError
-from ledger_core import ingest as ingest_module
-from ledger_core.integrity import GENESIS_HASH, entry_hash
-from ledger_core.schema import chain_heads, ledger_entries, runs
-from ledger_core.serialize import entry_json_fields
+from ledger_core.formats.canonical import GENESIS_HASH, entry_hash
+from ledger_core.formats.wire import entry_json_fields
+from ledger_core.store.schema import chain_heads, ledger_entries, runs
+from ledger_core.write import ingest as ingest_module
 
 UTC = timezone.utc
 BASE = datetime(2024, 12, 31, 12, 0, tzinfo=UTC)
@@ -302,7 +302,7 @@ def test_run_is_created_from_its_first_entry(people: Ledger) -> None:
 
 def test_export_form_ingests_back_identically(people: Ledger, make_ledger) -> None:  # type: ignore[no-untyped-def]
     """JSONL written from query results ingests into an empty ledger to the same entries (hashes aside)."""
-    from ledger_core.serialize import loads_line, to_json
+    from ledger_core.formats.wire import loads_line, to_json
 
     people.ingest([rec(n, cost_usd=cost, metadata={"tokens": n, "ratio": 0.5}) for n, (cost, _) in enumerate(COSTS)])
     alice = people.principal("alice")
@@ -429,7 +429,7 @@ def test_ids_stored_meanwhile_by_another_writer_are_duplicates(people: Ledger,
 def test_bulk_load_into_an_empty_ledger_rebuilds_every_index(ledger):  # type: ignore[no-untyped-def]
     from sqlalchemy import inspect as sa_inspect
 
-    from ledger_core.schema import ledger_entries
+    from ledger_core.store.schema import ledger_entries
 
     ledger.add_user("alice", org_id="acme", role="user", password="pw")
     records = [rec(i) for i in range(50)]
@@ -445,7 +445,7 @@ def test_bulk_load_into_an_empty_ledger_rebuilds_every_index(ledger):  # type: i
 def test_init_restores_indexes_an_interrupted_bulk_load_left_out(ledger):  # type: ignore[no-untyped-def]
     from sqlalchemy import inspect as sa_inspect
 
-    from ledger_core.schema import ledger_entries
+    from ledger_core.store.schema import ledger_entries
 
     with ledger.engine.begin() as conn:
         next(ix for ix in ledger_entries.indexes if ix.name == "ix_le_org_timestamp").drop(conn)

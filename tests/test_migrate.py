@@ -4,8 +4,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from ledger_core import migrate
-from ledger_core.schema import metadata
+from ledger_core.store import migrate
+from ledger_core.store.schema import metadata
 
 
 def test_migrations_match_schema_and_upgrade_is_repeatable(ledger):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ import pytest
 from conftest import walk_ids
 
 from ledger_core import Ledger, LedgerValidationError, Principal
-from ledger_core.models import ENTRY_FIELDS
+from ledger_core.contract.models import ENTRY_FIELDS
 
 UTC = timezone.utc
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -449,7 +449,7 @@ def test_to_dataframe(data: Dataset) -> None:
 
 def test_search_fallback_for_many_names(data: Dataset, monkeypatch: pytest.MonkeyPatch) -> None:
     """With more distinct names than an IN list may hold, search runs as an escaped LIKE: same rows."""
-    from ledger_core import filters
+    from ledger_core.read import filters
 
     monkeypatch.setattr(filters, "_MAX_IN_LIST", 0)
     for term in ["QUERY", "_", "%", "/", "etl_job", "job%v", "block", "_a", "Scanner"]:

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger_core import Ledger, RateLimitExceeded
+from ledger_core.access.ratelimit import RateLimiter
 from ledger_core.config import RateLimits
-from ledger_core.ratelimit import RateLimiter
-from ledger_core.schema import export_log, rate_limits
+from ledger_core.store.schema import export_log, rate_limits
 
 PROJECT = Path(__file__).resolve().parent.parent
 T0 = 1_800_000_000.0  # a fixed "now" for the fake clock
@@ -122,9 +122,9 @@ def test_limits_survive_a_restart(make_ledger) -> None:  # type: ignore[no-untyp
 CHILD = """
 import json, sys, time
 from ledger_core.config import RateLimits
-from ledger_core.db import make_engine
+from ledger_core.store.db import make_engine
 from ledger_core.errors import RateLimitExceeded
-from ledger_core.ratelimit import RateLimiter
+from ledger_core.access.ratelimit import RateLimiter
 
 url, user, kind, hits, now, limit, start_at = sys.argv[1:8]
 limiter = RateLimiter(make_engine(url), RateLimits(**{kind: int(limit)}), clock=lambda: float(now))

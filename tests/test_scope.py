@@ -17,7 +17,7 @@ import pytest
 from conftest import walk_ids
 
 from ledger_core import Ledger, Principal
-from ledger_core.scope import scope_clause
+from ledger_core.read.scope import scope_clause
 
 UTC = timezone.utc
 N_RECORDS = 2000
@@ -214,7 +214,7 @@ def test_scope_clause_shapes() -> None:
     from sqlalchemy import select
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from ledger_core.schema import ledger_entries
+    from ledger_core.store.schema import ledger_entries
 
     for principal, expected in [
         (Principal("alice", "acme", "user"), {"acme", "alice"}),

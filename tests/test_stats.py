@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from ledger_core import LedgerValidationError, Principal
-from ledger_core.stats import LedgerStats, StatsRequest
+from ledger_core.read.stats import LedgerStats, StatsRequest
 
 UTC = timezone.utc
 
@@ -554,10 +554,10 @@ def test_databases_without_materialized_keyword(ledger, monkeypatch):  # type: i
 def test_every_path_gives_the_same_numbers(data_ledger, records):  # type: ignore[no-untyped-def]
     """The single materialised statement, the part-by-part reading and the plain CTE
     (old databases) agree, on the whole data set."""
-    from ledger_core.filters import where
-    from ledger_core.schema import ledger_entries
-    from ledger_core.scope import scope_clause
-    from ledger_core.stats import read_parts, stats_parts
+    from ledger_core.read.filters import where
+    from ledger_core.read.scope import scope_clause
+    from ledger_core.read.stats import read_parts, stats_parts
+    from ledger_core.store.schema import ledger_entries
 
     root = principal("root")
     expected = data_ledger.stats(root)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, false, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from .models import OUTCOMES, EntryFilters
-from .schema import ledger_entries as le
-from .schema import ledger_names
+from ..contract.models import OUTCOMES, EntryFilters
+from ..store.schema import ledger_entries as le
+from ..store.schema import ledger_names
 
 SEARCH_COLUMNS = {"action_name": le.c.action_name, "agent_id": le.c.agent_id}
 _MAX_IN_LIST = 5000

@@ -9,8 +9,8 @@ text, `cost_usd` as exact decimal text).
 from __future__ import annotations
 
 import hashlib
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from decimal import Decimal
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Mapping
 
 GENESIS_HASH = "0" * 64

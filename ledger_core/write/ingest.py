@@ -7,8 +7,8 @@ each batch in one transaction that also extends every organization's hash chain.
 from __future__ import annotations
 
 import codecs
-import re
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,14 +20,14 @@ from sqlalchemy import Connection, Engine, Uuid, any_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
-from .accounts import now_utc
-from .db import write_transaction
-from .errors import LedgerError
-from .integrity import GENESIS_HASH, entry_hash, nested_json
-from .models import EntryIn, Principal, _reject_nul, _to_ledger_error
-from .schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
-from .serialize import format_timestamp, loads_line
-from .types import format_decimal
+from ..access.accounts import now_utc
+from ..contract.models import EntryIn, Principal, _reject_nul, _to_ledger_error
+from ..errors import LedgerError
+from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
+from ..formats.wire import format_timestamp, loads_line
+from ..store.db import write_transaction
+from ..store.schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
+from ..store.types import format_decimal
 
 BATCH_SIZE = 5000
 ProgressCallback = Callable[[int, "IngestReport"], None]

@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from .db import write_transaction
-from .errors import LedgerValidationError
-from .models import EntryFilters, Principal
-from .schema import export_log
-from .scope import scope_clause
-from .serialize import format_timestamp
+from ..contract.models import EntryFilters, Principal
+from ..errors import LedgerValidationError
+from ..read.scope import scope_clause
+from ..store.db import write_transaction
+from ..store.schema import export_log
+from .wire import format_timestamp
 
 STATUSES = ("started", "completed", "aborted", "failed")
 DEFAULT_LOG_LIMIT = 100

@@ -35,14 +35,14 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import Connection, Row, Select, case, func, literal, null, select, union_all
 from sqlalchemy.sql.expression import ColumnElement
 
-from .db import day_of
-from .errors import LedgerValidationError
+from ..contract.models import OUTCOMES, RISK_LEVELS, EntryFilters, Principal, validate
+from ..errors import LedgerValidationError
+from ..formats.wire import format_timestamp
+from ..store.db import day_of
+from ..store.schema import ledger_entries as le
+from ..store.types import COST_SCALE, format_decimal
 from .filters import where
-from .models import OUTCOMES, RISK_LEVELS, EntryFilters, Principal, validate
-from .schema import ledger_entries as le
 from .scope import scope_clause
-from .serialize import format_timestamp
-from .types import COST_SCALE, format_decimal
 
 STATS_PARAMS: tuple[str, ...] = ("start_date", "end_date", "agent_id")
 """The only parameters `Ledger.stats` accepts (SPEC section 4)."""

@@ -1,14 +1,14 @@
-"""Alembic environment: runs on the connection handed over by `ledger_core.migrate`."""
+"""Alembic environment: runs on the connection handed over by `ledger_core.store.migrate`."""
 from __future__ import annotations
 
 from alembic import context
 
-from ledger_core.schema import metadata
+from ledger_core.store.schema import metadata
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only through `alembic` CLI with a URL
-    from ledger_core.db import make_engine
+    from ledger_core.store.db import make_engine
 
     engine = make_engine(config.get_main_option("sqlalchemy.url"))
     connection = engine.connect()

@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 import bcrypt
 from sqlalchemy import Connection, func, select, update
 
-from .config import bcrypt_rounds
-from .errors import LedgerValidationError, UnknownPrincipal
-from .models import ROLES, Principal
-from .schema import api_keys, organizations, users
+from ..config import bcrypt_rounds
+from ..contract.models import ROLES, Principal
+from ..errors import LedgerValidationError, UnknownPrincipal
+from ..store.schema import api_keys, organizations, users
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 API_KEY_PREFIX = "lk_"

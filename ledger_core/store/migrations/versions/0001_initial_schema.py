@@ -4,12 +4,12 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
-import ledger_core.types
+import ledger_core.store.types
 
 revision = '0001'
 down_revision = None
@@ -22,15 +22,15 @@ def upgrade() -> None:
     sa.Column('org_id', sa.String(length=64), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
     sa.Column('count', sa.BigInteger(), nullable=False),
-    sa.Column('updated_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('org_id', name=op.f('pk_chain_heads'))
     )
     op.create_table('export_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('org_id', sa.String(length=64), nullable=False),
-    sa.Column('started_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', ledger_core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('format', sa.String(length=10), nullable=False),
     sa.Column('filters', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('row_limit', sa.Integer(), nullable=False),
@@ -48,11 +48,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('run_id', sa.Uuid(), nullable=False),
-    sa.Column('timestamp', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('timestamp', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('action_name', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
     sa.Column('agent_id', sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql'), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
-    sa.Column('cost_usd', ledger_core.types.ExactDecimal(precision=22, scale=10), nullable=False),
+    sa.Column('cost_usd', ledger_core.store.types.ExactDecimal(precision=22, scale=10), nullable=False),
     sa.Column('duration_ms', sa.BigInteger(), nullable=False),
     sa.Column('risk_level', sa.String(length=16), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -64,7 +64,7 @@ def upgrade() -> None:
     sa.Column('compliance', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('ingested_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ingested_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('org_id', 'id', name=op.f('pk_ledger_entries'))
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('tier', sa.String(length=20), server_default='standard', nullable=False),
-    sa.Column('created_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations'))
     )
     op.create_table('rate_limits',
@@ -106,8 +106,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('agent_id', sa.String(length=200), nullable=False),
-    sa.Column('started_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', ledger_core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('org_id', 'id', name=op.f('pk_runs'))
     )
@@ -123,7 +123,7 @@ def upgrade() -> None:
     sa.Column('org_id', sa.String(length=64), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=True),
-    sa.Column('created_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_users_org_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
     )
@@ -135,8 +135,8 @@ def upgrade() -> None:
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', ledger_core.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', ledger_core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_keys_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_api_keys_key_hash'))

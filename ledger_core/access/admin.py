@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
 
+from ..contract.models import ROLES, Principal
+from ..errors import Forbidden, LedgerValidationError, UnknownPrincipal
+from ..store.db import write_transaction
 from . import accounts
 from .accounts import ApiKeyRecord, UserRecord
-from .db import write_transaction
-from .errors import Forbidden, LedgerValidationError, UnknownPrincipal
-from .models import ROLES, Principal
 
 ADMIN_ROLES = ("org_admin", "superuser")
 

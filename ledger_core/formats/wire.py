@@ -11,8 +11,8 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Mapping
 
-from .models import ENTRY_FIELDS, LedgerEntry
-from .types import format_decimal, normalize_decimal
+from ..contract.models import ENTRY_FIELDS, LedgerEntry
+from ..store.types import format_decimal, normalize_decimal
 
 _HEAD = ENTRY_FIELDS[: ENTRY_FIELDS.index("cost_usd")]
 _TAIL = ENTRY_FIELDS[ENTRY_FIELDS.index("cost_usd") + 1:]

@@ -51,16 +51,16 @@ from typing import Any, Callable, Iterator, Sequence
 
 from sqlalchemy import BigInteger, Connection, Engine, Text, cast, func, select, type_coerce
 
+from ..access.accounts import now_utc
+from ..contract.models import ENTRY_FIELDS, EntryFilters, Principal
+from ..errors import ExportLimitExceeded, LedgerValidationError
+from ..read.filters import where
+from ..read.query import order_by
+from ..read.scope import scope_clause
+from ..store.schema import ledger_entries as le
+from ..store.types import COST_SCALE
 from . import export_log
-from .accounts import now_utc
-from .errors import ExportLimitExceeded, LedgerValidationError
-from .filters import where
-from .models import ENTRY_FIELDS, EntryFilters, Principal
-from .query import order_by
-from .schema import ledger_entries as le
-from .scope import scope_clause
-from .serialize import entry_json_fields, format_timestamp, to_json
-from .types import COST_SCALE
+from .wire import entry_json_fields, format_timestamp, to_json
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
+from ..contract.models import ENTRY_FIELDS, LedgerPage, LedgerQuery, Principal
+from ..formats.wire import entry_from_row
+from ..store.schema import ledger_entries as le
 from .filters import where
-from .models import ENTRY_FIELDS, LedgerPage, LedgerQuery, Principal
-from .schema import ledger_entries as le
 from .scope import scope_clause
-from .serialize import entry_from_row
 
 SORT_COLUMNS = {
     "timestamp": le.c.timestamp,

@@ -16,14 +16,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, and_, case, func, select
 
-from .errors import LedgerValidationError, NotFound
-from .models import EntryFilters, LedgerEntry, Money, Principal, validate, whole_number
+from ..contract.models import EntryFilters, LedgerEntry, Money, Principal, validate, whole_number
+from ..errors import LedgerValidationError, NotFound
+from ..formats.wire import entry_from_row
+from ..store.schema import ledger_entries as le
+from ..store.schema import runs
+from ..store.types import normalize_decimal
 from .query import ENTRY_COLUMNS
-from .schema import ledger_entries as le
-from .schema import runs
 from .scope import scope_clause
-from .serialize import entry_from_row
-from .types import normalize_decimal
 
 RUN_STATUSES: tuple[str, ...] = ("completed", "failed")
 RUNS_PARAMS: tuple[str, ...] = ("page", "page_size", "agent_id", "start_date", "end_date", "status")
@@ -102,7 +102,7 @@ class RunDetail(BaseModel):
     def to_json(self) -> str:
         """JSON body: the run (costs as exact decimal strings) and its actions in the
         LedgerEntry wire form, like `LedgerPage.to_json`."""
-        from .serialize import entries_json_array
+        from ..formats.wire import entries_json_array
 
         run = self.run.model_dump_json()
         return (f'{{"run":{run},"actions":{entries_json_array(self.actions)},'

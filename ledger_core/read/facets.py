@@ -8,9 +8,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
-from .models import Principal
-from .schema import ledger_entries as le
-from .schema import ledger_names
+from ..contract.models import Principal
+from ..store.schema import ledger_entries as le
+from ..store.schema import ledger_names
 from .scope import scope_clause
 
 

@@ -13,8 +13,8 @@ import math
 
 from sqlalchemy import Connection, delete, select, update
 
-from .errors import LoginLocked
-from .schema import login_failures as lf
+from ..errors import LoginLocked
+from ..store.schema import login_failures as lf
 
 MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60

@@ -34,10 +34,10 @@ from sqlalchemy import Engine, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .config import RateLimits
-from .db import write_transaction
-from .errors import RateLimitExceeded
-from .schema import rate_limits as rl
+from ..config import RateLimits
+from ..errors import RateLimitExceeded
+from ..store.db import write_transaction
+from ..store.schema import rate_limits as rl
 
 KINDS: tuple[str, ...] = ("query", "stats", "export")
 Clock = Callable[[], float]

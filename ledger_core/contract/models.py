@@ -24,8 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import LedgerValidationError
-from .types import COST_SCALE, MAX_COST, format_decimal
+from ..errors import LedgerValidationError
+from ..store.types import COST_SCALE, MAX_COST, format_decimal
 
 Outcome = Literal["success", "error", "blocked"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
@@ -433,7 +433,7 @@ class LedgerPage(BaseModel):
     def to_json(self) -> str:
         """The SPEC section 3 response body; items in the export's LedgerEntry wire form
         (`serialize.to_json`: exact costs as JSON numbers, ISO 8601 UTC timestamps)."""
-        from .serialize import entries_json_array
+        from ..formats.wire import entries_json_array
 
         return (f'{{"items":{entries_json_array(self.items)},"total":{self.total},"page":{self.page},'
                 f'"page_size":{self.page_size},"total_pages":{self.total_pages},'

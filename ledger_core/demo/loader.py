@@ -7,10 +7,10 @@ from typing import TextIO
 
 from sqlalchemy import func, select
 
-from .demo import demo_orgs, demo_users, generate_actions
-from .ingest import IngestReport, ProgressCallback
-from .ledger import Ledger
-from .schema import ledger_entries
+from ..ledger import Ledger
+from ..store.schema import ledger_entries
+from ..write.ingest import IngestReport, ProgressCallback
+from .catalog import demo_orgs, demo_users, generate_actions
 
 
 def load_demo(ledger: Ledger, *, actions: int = 200_000, seed: int = 42, end: date | None = None,
