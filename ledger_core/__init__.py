@@ -1,18 +1,21 @@
-"""Agent Activity Ledger core: storage, scoped queries, ingest. No Streamlit, no HTTP."""
+"""Agent Activity Ledger core: storage, scoped queries, stats, export, ingest, accounts.
+No Streamlit, no HTTP: the pages, the REST API, the command line and notebooks all call
+`Ledger` (see `ledger.py`) and the request and response models of `contract/`."""
 from .access.admin import Admin
 from .access.ratelimit import RateLimiter
 from .config import database_url, secret
-from .contract.models import (
-    ComplianceMetadata,
-    EntryFilters,
-    EntryIn,
-    LedgerEntry,
-    LedgerPage,
-    LedgerQuery,
-    Principal,
-)
+from .contract.common import Principal
+from .contract.entry import ComplianceMetadata, EntryIn, LedgerEntry
+from .contract.export import ExportLogRecord, ExportRequest
+from .contract.facets import Facets
+from .contract.ingest import IngestReport, Refusal
+from .contract.query import EntryFilters, LedgerPage, LedgerQuery
+from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery, RunSummary
+from .contract.stats import LedgerStats, StatsRequest
 from .errors import (
+    ConfigurationError,
     ExportLimitExceeded,
+    FileUnreadable,
     Forbidden,
     LedgerError,
     LedgerValidationError,
@@ -22,18 +25,13 @@ from .errors import (
     UnknownPrincipal,
 )
 from .formats.export import Export
-from .formats.export_log import ExportLogRecord
 from .ledger import Ledger
-from .read.facets import Facets
-from .read.runs import RunDetail, RunPage, RunsQuery, RunSummary
-from .read.stats import LedgerStats, StatsRequest
-from .write.ingest import IngestReport, Refusal
 
 __all__ = [
-    "Admin", "Facets", "database_url", "secret", "Forbidden", "LoginLocked",
-    "RunDetail", "RunPage", "RunSummary", "RunsQuery",
-    "ComplianceMetadata", "EntryFilters", "EntryIn", "Export", "ExportLimitExceeded", "ExportLogRecord",
-    "IngestReport", "LedgerStats", "RateLimiter", "StatsRequest",
-    "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerValidationError",
-    "NotFound", "Principal", "RateLimitExceeded", "Refusal", "UnknownPrincipal",
+    "Admin", "ComplianceMetadata", "ConfigurationError", "EntryFilters", "EntryIn", "Export",
+    "ExportLimitExceeded", "ExportLogRecord", "ExportRequest", "Facets", "FileUnreadable", "Forbidden",
+    "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",
+    "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimiter",
+    "Refusal", "RunDetail", "RunPage", "RunRequest", "RunSummary", "RunsQuery", "StatsRequest",
+    "UnknownPrincipal", "database_url", "secret",
 ]

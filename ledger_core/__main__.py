@@ -11,10 +11,10 @@ from typing import Sequence, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from .config import database_url
-from .contract.models import ROLES
+from .contract.common import ROLES
+from .contract.ingest import IngestReport
 from .errors import LedgerError
 from .ledger import Ledger
-from .write.ingest import IngestReport
 
 
 def _progress_printer(stream: TextIO, every_seconds: float = 2.0):  # type: ignore[no-untyped-def]

@@ -1,9 +1,12 @@
-"""The errors `ledger_core` raises; pages and the API turn them into messages and statuses."""
+"""The errors `ledger_core` raises. Each kind a caller may want to tell apart has its own
+class and `code`; the REST API maps codes to HTTP statuses in one table, the pages show
+`message`, the command line prints it."""
 from __future__ import annotations
 
 
 class LedgerError(Exception):
-    """Base class: `code` is machine-readable, `message` is for a person."""
+    """Base class: `code` is machine-readable, `message` is for a person, `field` names
+    the parameter at fault (or None)."""
 
     code = "ledger_error"
 
@@ -17,12 +20,14 @@ class LedgerError(Exception):
 
 
 class LedgerValidationError(LedgerError, ValueError):
-    """Invalid input; `field` names the parameter at fault."""
+    """Invalid input; `field` names the parameter at fault. Nothing was read or changed."""
 
     code = "invalid_parameter"
 
 
 class ExportLimitExceeded(LedgerValidationError):
+    """An export asked for more rows than one export may hold; the message says how to proceed."""
+
     code = "export_limit_exceeded"
 
 
@@ -33,7 +38,15 @@ class UnknownPrincipal(LedgerError, LookupError):
 
 
 class NotFound(LedgerError, LookupError):
+    """No such thing, or not visible to the caller (the two are never told apart)."""
+
     code = "not_found"
+
+
+class Forbidden(LedgerError, PermissionError):
+    """Authenticated, but not allowed to do this (an API answers 403)."""
+
+    code = "forbidden"
 
 
 class RateLimitExceeded(LedgerError):
@@ -46,13 +59,19 @@ class RateLimitExceeded(LedgerError):
         self.retry_after = retry_after
 
 
-class Forbidden(LedgerError, PermissionError):
-    """Authenticated, but not allowed to do this (an API answers 403)."""
-
-    code = "forbidden"
-
-
 class LoginLocked(RateLimitExceeded):
     """Too many failed logins for this username; `retry_after` seconds until it may try again."""
 
     code = "login_locked"
+
+
+class FileUnreadable(LedgerError, OSError):
+    """A file to ingest or verify cannot be read (missing, a directory, no permission)."""
+
+    code = "file_unreadable"
+
+
+class ConfigurationError(LedgerError):
+    """A setting is missing or invalid (a secret, a rate limit, a key); the message names it."""
+
+    code = "configuration"

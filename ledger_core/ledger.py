@@ -3,27 +3,31 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from .access import accounts, logins
+from .access.admin import Admin
+from .access.ratelimit import RateLimiter
 from .config import RateLimits, database_url
-from .contract.models import LedgerPage, LedgerQuery, Principal
-from .errors import LedgerError, UnknownPrincipal
+from .contract.common import Principal
+from .contract.export import ExportLogRecord, ExportRequest
+from .contract.facets import Facets
+from .contract.ingest import IngestReport
+from .contract.query import LedgerPage, LedgerQuery
+from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
+from .contract.stats import LedgerStats, StatsRequest
+from .errors import UnknownPrincipal
+from .formats.export import Export, start_export
+from .formats.export_log import read_export_log
+from .read.facets import read_facets
 from .read.query import run_query
+from .read.runs import get_run, list_runs
+from .read.stats import run_stats
 from .store import migrate
-from .store.db import make_engine, write_transaction
+from .store.db import backend_name, make_engine, read_snapshot, write_transaction
 from .write import ingest as ingest_module
-
-if TYPE_CHECKING:
-    from .access.admin import Admin
-    from .formats.export import Export
-    from .formats.export_log import ExportLogRecord
-    from .read.facets import Facets
-    from .read.runs import RunDetail, RunPage
-    from .read.stats import LedgerStats
 
 
 class Ledger:
@@ -43,8 +47,6 @@ class Ledger:
         self.rate_limits: RateLimits | None = (
             RateLimits.from_env() if rate_limits == "env" else rate_limits  # type: ignore[assignment]
         )
-        from .access.ratelimit import RateLimiter
-
         # Per-user budgets shared through the database (None: limits off). Tests may swap
         # its `clock`, or assign a RateLimiter of their own.
         self.limiter: RateLimiter | None = (
@@ -60,7 +62,8 @@ class Ledger:
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        """`sqlite` or `postgresql`."""
+        return backend_name(self.engine)
 
     def init(self) -> None:
         """Create or upgrade the schema (Alembic migrations)."""
@@ -114,111 +117,68 @@ class Ledger:
         with self.engine.connect() as conn:
             return accounts.principal_for_api_key(conn, key)
 
-    # --- reading ----------------------------------------------------------------------
+    # --- reading: validate the request, spend one call of the caller's budget, read one snapshot
 
     def query(self, principal: Principal, **params: Any) -> LedgerPage:
         """One page of the ledger, scoped to `principal` (SPEC section 3 parameters)."""
-        self._check_rate(principal, "query")
         request = LedgerQuery.parse(**params)
-        with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                return run_query(conn, principal, request)
+        self._check_rate(principal, "query")
+        with read_snapshot(self.engine) as conn:
+            return run_query(conn, principal, request)
 
-    def stats(self, principal: Principal, *, start_date: Any = None, end_date: Any = None,
-              agent_id: Any = None, **unexpected: Any) -> "LedgerStats":
-        """Aggregate statistics scoped to `principal` (SPEC section 4); see `stats.LedgerStats`.
+    def stats(self, principal: Principal, **params: Any) -> LedgerStats:
+        """Aggregate statistics scoped to `principal` (SPEC section 4); see `LedgerStats`.
 
         Only start_date, end_date and agent_id are accepted (same rules as the query);
         anything else raises `LedgerValidationError` naming the field.
         """
+        request = StatsRequest.parse(**params)
         self._check_rate(principal, "stats")
-        from .read.stats import StatsRequest, run_stats
+        with read_snapshot(self.engine) as conn:
+            return run_stats(conn, principal, request)
 
-        request = StatsRequest.parse(start_date=start_date, end_date=end_date, agent_id=agent_id,
-                                     **unexpected)
-        with self.engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                try:
-                    return run_stats(conn, principal, request)
-                except OperationalError as exc:
-                    if "integer overflow" not in str(exc.orig):
-                        raise
-                    # SQLite sums costs as 64-bit counts of 1e-10 USD.
-                    raise LedgerError(
-                        "the costs in this selection add up to more than the SQLite store can sum "
-                        "($922,337,203); narrow the dates or the agent, or use PostgreSQL"
-                    ) from None
-
-    def export(self, principal: Principal, format: str = "jsonl", limit: int = 10_000,
-               **filters: Any) -> "Export":
-        """A streamed export scoped to `principal` (SPEC section 5); see `export.Export`.
+    def export(self, principal: Principal, **params: Any) -> Export:
+        """A streamed export scoped to `principal` (SPEC section 5); see `formats.export.Export`.
 
         Iterate it for `bytes` chunks; `.total`, `.truncated`, `.rows`, `.media_type`,
-        `.filename` and `.headers` are known before the first chunk. Filters: outcome,
-        action_name, agent_id, start_date, end_date. `limit` is 1..100,000 (above:
-        `ExportLimitExceeded`). Recorded in the export log.
+        `.filename` and `.headers` are known before the first chunk. Parameters: format
+        (jsonl, json, csv), limit (1..100,000; above: `ExportLimitExceeded`), and the
+        filters outcome, action_name, agent_id, start_date, end_date. Recorded in the
+        export log.
         """
+        request = ExportRequest.parse(**params)
         self._check_rate(principal, "export")
-        from .formats.export import start_export
+        return start_export(self.engine, principal, request)
 
-        return start_export(self.engine, principal, format=format, limit=limit, **filters)
-
-    def export_log(self, principal: Principal, limit: int = 100) -> "list[ExportLogRecord]":
+    def export_log(self, principal: Principal, limit: int = 100) -> list[ExportLogRecord]:
         """The newest exports `principal` may see, newest first: all for a superuser, the
         organization's for an org admin, the user's own for a user."""
-        from .formats.export_log import read_export_log
-
         return read_export_log(self.engine, principal, limit)
 
-    def runs(self, principal: Principal, **params: Any) -> "RunPage":
+    def runs(self, principal: Principal, **params: Any) -> RunPage:
         """Runs in scope, newest first: page, page_size (1..500, default 50), agent_id,
         start_date / end_date (when the run started; the query's date rules), status."""
-        self._check_rate(principal, "query")
-        from .read.runs import RunsQuery, list_runs
-
         request = RunsQuery.parse(**params)
-        with self._snapshot() as conn:
+        self._check_rate(principal, "query")
+        with read_snapshot(self.engine) as conn:
             return list_runs(conn, principal, request)
 
-    def run(self, principal: Principal, run_id: Any, *, limit: Any = None) -> "RunDetail":
+    def run(self, principal: Principal, run_id: Any, *, limit: Any = None) -> RunDetail:
         """One run and its actions in order (at most `limit`, default 1,000, up to 10,000);
         `NotFound` when it does not exist or is outside the caller's scope."""
+        request = RunRequest.parse(run_id=run_id, limit=limit)
         self._check_rate(principal, "query")
-        from .read.runs import get_run, parse_action_limit, parse_run_id
+        with read_snapshot(self.engine) as conn:
+            return get_run(conn, principal, request)
 
-        run_id, limit = parse_run_id(run_id), parse_action_limit(limit)
-        with self._snapshot() as conn:
-            return get_run(conn, principal, run_id, limit)
-
-    def facets(self, principal: Principal) -> "Facets":
+    def facets(self, principal: Principal) -> Facets:
         """The action names and agent ids present in the caller's scope (for pickers)."""
-        from .read.facets import read_facets
-
-        with self.engine.connect() as conn:
+        with read_snapshot(self.engine) as conn:
             return read_facets(conn, principal)
 
-    def admin(self, actor: Principal) -> "Admin":
+    def admin(self, actor: Principal) -> Admin:
         """Account and API-key administration as `actor` (`Forbidden` for a plain user)."""
-        from .access.admin import Admin
-
         return Admin(self.engine, actor)
-
-    def _snapshot(self):  # type: ignore[no-untyped-def]
-        from contextlib import contextmanager
-
-        @contextmanager
-        def snapshot():  # type: ignore[no-untyped-def]
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
-                with conn.begin():
-                    yield conn
-
-        return snapshot()
 
     def _check_rate(self, principal: Principal, kind: str) -> None:
         """Spend one call of `kind` ("query", "stats", "export") or raise `RateLimitExceeded`."""
@@ -229,13 +189,13 @@ class Ledger:
 
     def ingest(self, records: Iterable[Any], *, owner: Principal | None = None,
                progress: ingest_module.ProgressCallback | None = None,
-               bulk: bool = False) -> ingest_module.IngestReport:
+               bulk: bool = False) -> IngestReport:
         """Append records (dicts in LedgerEntry form); idempotent on `id`. `bulk`: a large
         first load into an empty ledger, building the query indexes once at the end."""
         return ingest_module.ingest(self.engine, records, owner=owner, progress=progress, bulk=bulk)
 
     def ingest_file(self, path: str | Path, *, owner: Principal | None = None,
-                    progress: ingest_module.ProgressCallback | None = None) -> ingest_module.IngestReport:
+                    progress: ingest_module.ProgressCallback | None = None) -> IngestReport:
         """Append the LedgerEntry records of a JSONL file."""
         return ingest_module.ingest_file(self.engine, path, owner=owner, progress=progress)
 

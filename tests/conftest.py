@@ -127,32 +127,3 @@ def make_ledger(databases) -> Callable[..., Ledger]:  # type: ignore[no-untyped-
     yield make
     for item in made:
         item.dispose()
-
-
-def walk_ids(ledger: Ledger, principal, **params) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every matching id, in order, walking pages of 1000; checks they add up to `total`."""
-    ids: list[str] = []
-    page = 0
-    while True:
-        result = ledger.query(principal, page=page, page_size=1000, **params)
-        ids += [str(item.id) for item in result.items]
-        if not result.has_more:
-            break
-        page += 1
-    assert len(ids) == result.total
-    return ids
-
-
-EXPORT_USERS = [  # (username, org, role): the people of the export and export-log tests
-    ("alice", "acme", "user"),
-    ("bob", "acme", "user"),
-    ("carol", "acme", "org_admin"),
-    ("dave", "globex", "user"),
-    ("erin", "globex", "org_admin"),
-    ("root", "ops", "superuser"),
-]
-
-
-def add_export_users(ledger: Ledger) -> None:
-    for name, org, role in EXPORT_USERS:
-        ledger.add_user(name, org_id=org, role=role)

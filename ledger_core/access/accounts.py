@@ -6,22 +6,19 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import bcrypt
 from sqlalchemy import Connection, func, select, update
 
+from ..clock import now_utc
 from ..config import bcrypt_rounds
-from ..contract.models import ROLES, Principal
+from ..contract.common import ROLES, Principal
 from ..errors import LedgerValidationError, UnknownPrincipal
 from ..store.schema import api_keys, organizations, users
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 API_KEY_PREFIX = "lk_"
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
 
-from ..contract.models import ROLES, Principal
+from ..contract.common import ROLES, Principal
 from ..errors import Forbidden, LedgerValidationError, UnknownPrincipal
 from ..store.db import write_transaction
 from . import accounts

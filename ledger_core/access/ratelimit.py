@@ -31,12 +31,10 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from sqlalchemy import Engine, case, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..config import RateLimits
 from ..errors import RateLimitExceeded
-from ..store.db import write_transaction
+from ..store.db import insert_for, write_transaction
 from ..store.schema import rate_limits as rl
 
 KINDS: tuple[str, ...] = ("query", "stats", "export")
@@ -80,9 +78,8 @@ class RateLimiter:
         return int(getattr(self.limits, kind))
 
     def _upsert(self, user_id: str, kind: str, now: float):  # type: ignore[no-untyped-def]
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         expired = rl.c.window_start <= now - self.window
-        statement = insert(rl).values(user_id=user_id, action=kind, window_start=now, count=1)
+        statement = insert_for(self.engine, rl).values(user_id=user_id, action=kind, window_start=now, count=1)
         return statement.on_conflict_do_update(
             index_elements=[rl.c.user_id, rl.c.action],
             set_={

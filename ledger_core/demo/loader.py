@@ -7,9 +7,10 @@ from typing import TextIO
 
 from sqlalchemy import func, select
 
+from ..contract.ingest import IngestReport
 from ..ledger import Ledger
 from ..store.schema import ledger_entries
-from ..write.ingest import IngestReport, ProgressCallback
+from ..write.ingest import ProgressCallback
 from .catalog import demo_orgs, demo_users, generate_actions
 
 

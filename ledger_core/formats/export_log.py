@@ -10,13 +10,14 @@ every export, an org admin their organization's, a plain user only their own.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from ..contract.models import EntryFilters, Principal
+from ..contract.common import Principal
+from ..contract.export import ExportLogRecord
+from ..contract.query import EntryFilters
 from ..errors import LedgerValidationError
 from ..read.scope import scope_clause
 from ..store.db import write_transaction
@@ -26,29 +27,6 @@ from .wire import format_timestamp
 STATUSES = ("started", "completed", "aborted", "failed")
 DEFAULT_LOG_LIMIT = 100
 MAX_LOG_LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class ExportLogRecord:
-    id: int
-    user_id: str
-    org_id: str
-    started_at: datetime
-    finished_at: datetime | None
-    format: str
-    filters: dict[str, str]
-    row_limit: int
-    total_matched: int
-    rows_written: int | None
-    truncated: bool
-    status: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form (timestamps ISO 8601 UTC with `Z`)."""
-        data = asdict(self)
-        data["started_at"] = format_timestamp(self.started_at)
-        data["finished_at"] = format_timestamp(self.finished_at) if self.finished_at else None
-        return data
 
 
 def filters_json(filters: EntryFilters) -> dict[str, str]:

@@ -1,7 +1,29 @@
-"""The LedgerEntry wire form: one serializer shared by query results, export, ingest and hashing.
+"""The LedgerEntry wire form: the one serializer behind every JSON line, JSON array, CSV
+record and API body, so the bytes an auditor downloads from the page, the API and the
+command line are the same, on either database.
 
-JSON numbers for `cost_usd` are written from the exact decimal (`0.0123`, never
-`0.012299999`); timestamps are ISO 8601 UTC with microseconds and `Z`.
+Every field has a *wire text* (`FIELDS` says which kind it is):
+- `id`, `run_id`: the UUID as `8-4-4-4-12` lower-case text;
+- `timestamp`: ISO 8601 in UTC with microseconds and `Z` (`2024-12-31T23:59:59.999000Z`);
+- `cost_usd`: the exact decimal, plain, without trailing zeros (`0.0123`, `10`, `0.0000000001`);
+- `duration_ms`: decimal digits;
+- `input`, `output`, `metadata`, `compliance`: canonical JSON text (compact, keys sorted,
+  non-ASCII as is; `formats.canonical.nested_json`), which is also exactly what is stored
+  and hashed;
+- the other fields: the text itself, or None.
+
+A JSON object (`json_object`) writes the fields in `ENTRY_FIELDS` order: texts as JSON
+strings (None as `null`), `cost_usd` and `duration_ms` as bare JSON numbers (so `0.0123`
+stays `0.0123`: read it with `loads_line` to keep it exact), JSON fields spliced as they
+are. A CSV record (`csv_cells`) holds the same texts, None and JSON `null` as empty cells,
+and any cell a spreadsheet would run as a formula (starting `=`, `+`, `-`, `@`, tab or CR)
+prefixed with `'` (OWASP "CSV injection").
+
+The wire texts of an entry come from one of two places that must agree: `wire_texts`
+computes them in Python (an entry from a query, a run, an API body), and `wire_columns`
+lets the database render them while an export streams (`store.db.wire_text`, 5-10x cheaper
+than building Python objects per row). Tests check both give the same texts for every row
+of randomly generated entries on both databases.
 """
 from __future__ import annotations
 
@@ -9,14 +31,45 @@ import json
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Mapping
+from json.encoder import encode_basestring
+from typing import Any, Callable, Mapping, Sequence
 
-from ..contract.models import ENTRY_FIELDS, LedgerEntry
+from sqlalchemy import Table
+
+from ..contract.entry import ENTRY_FIELDS, LedgerEntry
+from ..store.db import Bind, wire_text
 from ..store.types import format_decimal, normalize_decimal
+from .canonical import nested_json
 
-_HEAD = ENTRY_FIELDS[: ENTRY_FIELDS.index("cost_usd")]
-_TAIL = ENTRY_FIELDS[ENTRY_FIELDS.index("cost_usd") + 1:]
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# (field, how the database renders it (`store.db.wire_text`), how JSON writes it)
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "uuid", "string"),
+    ("run_id", "uuid", "string"),
+    ("timestamp", "timestamp", "string"),
+    ("action_name", "plain", "string"),
+    ("agent_id", "plain", "string"),
+    ("outcome", "plain", "string"),
+    ("cost_usd", "cost", "number"),
+    ("duration_ms", "plain", "number"),
+    ("risk_level", "plain", "string"),
+    ("user_id", "plain", "string"),
+    ("org_id", "plain", "string"),
+    ("input", "json", "json"),
+    ("output", "json", "json"),
+    ("error_message", "plain", "string"),
+    ("blocked_reason", "plain", "string"),
+    ("metadata", "json", "json"),
+    ("compliance", "json", "json"),
+    ("entry_hash", "plain", "string"),
+    ("prev_hash", "plain", "string"),
+)
+if tuple(name for name, _, _ in FIELDS) != ENTRY_FIELDS:  # pragma: no cover - a new field needs a row here
+    raise RuntimeError("formats.wire.FIELDS must list every LedgerEntry field, in order")
+
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by
+# spreadsheets; a leading single quote makes it text.
+FORMULA_START = frozenset("=+-@\t\r")
+FORMULA_GUARD = "'"
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -43,11 +96,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def entry_json_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored row or an entry mapping -> the LedgerEntry JSON form.
+# --- wire texts ----------------------------------------------------------------------
 
-    `cost_usd` is the exact decimal as text; `to_json` writes it as a JSON number.
-    """
+def entry_json_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored row or an entry mapping -> the LedgerEntry JSON form: ids, timestamp and
+    `cost_usd` as their wire texts, nested fields as JSON-ready Python values."""
     return {
         "id": str(entry["id"]),
         "run_id": str(entry["run_id"]),
@@ -71,16 +124,81 @@ def entry_json_fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def texts_from_fields(fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The JSON form (`entry_json_fields`) -> wire texts, in `FIELDS` order."""
+    return tuple(nested_json(fields[name]) if kind == "json" else fields[name] for name, _, kind in FIELDS)
+
+
+def wire_texts(entry: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An entry (a stored row or `LedgerEntry.model_dump()`) -> its wire texts."""
+    return texts_from_fields(entry_json_fields(entry))
+
+
+def wire_columns(bind: Bind, table: Table) -> list[Any]:
+    """The SELECT list that makes the database render each field's wire text."""
+    return [wire_text(bind, table.c[name], rendering).label(name) for name, rendering, _ in FIELDS]
+
+
+# --- the encoders ----------------------------------------------------------------------
+
+def _json_string(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
+
+
+def _json_number(text: Any) -> str:
+    return str(text)
+
+
+def _json_raw(text: str | None) -> str:
+    return "null" if text is None else text
+
+
+_JSON_WRITERS: dict[str, Callable[[Any], str]] = {"string": _json_string, "number": _json_number, "json": _json_raw}
+_JSON_PARTS = tuple(_JSON_WRITERS[kind] for _, _, kind in FIELDS)
+_JSON_TEMPLATE = "{" + ",".join(f'"{name}":%s' for name, _, _ in FIELDS) + "}"
+
+
+def json_object(texts: Sequence[Any]) -> str:
+    """One compact JSON object from wire texts (see the module docstring)."""
+    return _JSON_TEMPLATE % tuple(write(text) for write, text in zip(_JSON_PARTS, texts))
+
+
+def _cell_text(text: str | None) -> str:
+    return "" if text is None else text
+
+
+def _cell_number(text: Any) -> str:
+    return str(text)
+
+
+def _cell_json(text: str | None) -> str:
+    return "" if text is None or text == "null" else text
+
+
+_CELL_WRITERS: dict[str, Callable[[Any], str]] = {"string": _cell_text, "number": _cell_number, "json": _cell_json}
+_CELL_PARTS = tuple(_CELL_WRITERS[kind] for _, _, kind in FIELDS)
+
+
+def neutralise(cells: list[str]) -> list[str]:
+    """Prefix `'` to every cell a spreadsheet would run as a formula."""
+    return [FORMULA_GUARD + cell if cell[:1] in FORMULA_START else cell for cell in cells]
+
+
+def csv_cells(texts: Sequence[Any]) -> list[str]:
+    """One CSV record's cells from wire texts: empty for None and JSON null, formulas neutralised."""
+    return neutralise([write(text) for write, text in zip(_CELL_PARTS, texts)])
+
+
+# --- conveniences ------------------------------------------------------------------------
+
 def to_json(fields: Mapping[str, Any]) -> str:
-    """One compact JSON object in LedgerEntry field order, cost as an exact JSON number."""
-    head = _ENCODER.encode({k: fields[k] for k in _HEAD})
-    tail = _ENCODER.encode({k: fields[k] for k in _TAIL})
-    return f'{head[:-1]},"cost_usd":{fields["cost_usd"]},{tail[1:]}'
+    """One JSON object from the JSON form (`entry_json_fields`)."""
+    return json_object(texts_from_fields(fields))
 
 
-def entries_json_array(entries: "list[LedgerEntry]") -> str:
+def entries_json_array(entries: Sequence[LedgerEntry]) -> str:
     """A JSON array of entries in the wire form (what API answers embed)."""
-    return "[" + ",".join(to_json(entry_json_fields(entry.model_dump())) for entry in entries) + "]"
+    return "[" + ",".join(json_object(wire_texts(entry.model_dump())) for entry in entries) + "]"
 
 
 def entry_from_row(row: Mapping[str, Any]) -> LedgerEntry:

@@ -5,20 +5,13 @@ org admin's and a user's from the entries they may see (`scope.scope_clause`). N
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, select
 
-from ..contract.models import Principal
+from ..contract.common import Principal
+from ..contract.facets import Facets
 from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
 from .scope import scope_clause
-
-
-class Facets(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    action_names: list[str]
-    agent_ids: list[str]
 
 
 def read_facets(conn: Connection, principal: Principal) -> Facets:

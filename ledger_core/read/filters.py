@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, false, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.models import OUTCOMES, EntryFilters
+from ..contract.common import OUTCOMES
+from ..contract.query import EntryFilters
 from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
 

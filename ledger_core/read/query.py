@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.models import ENTRY_FIELDS, LedgerPage, LedgerQuery, Principal
+from ..contract.common import Principal
+from ..contract.entry import ENTRY_FIELDS
+from ..contract.query import LedgerPage, LedgerQuery
 from ..formats.wire import entry_from_row
 from ..store.schema import ledger_entries as le
 from .filters import where

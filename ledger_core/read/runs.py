@@ -9,104 +9,21 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, and_, case, func, select
 
-from ..contract.models import EntryFilters, LedgerEntry, Money, Principal, validate, whole_number
-from ..errors import LedgerValidationError, NotFound
+from ..contract.common import Principal
+from ..contract.runs import RunDetail, RunPage, RunRequest, RunsQuery, RunSummary
+from ..errors import NotFound
 from ..formats.wire import entry_from_row
+from ..store.db import exact_sum
 from ..store.schema import ledger_entries as le
 from ..store.schema import runs
 from ..store.types import normalize_decimal
 from .query import ENTRY_COLUMNS
 from .scope import scope_clause
-
-RUN_STATUSES: tuple[str, ...] = ("completed", "failed")
-RUNS_PARAMS: tuple[str, ...] = ("page", "page_size", "agent_id", "start_date", "end_date", "status")
-DEFAULT_RUNS_PAGE_SIZE = 50
-MAX_RUNS_PAGE_SIZE = 500
-DEFAULT_RUN_ACTIONS = 1000
-MAX_RUN_ACTIONS = 10_000
-
-
-class RunsQuery(BaseModel):
-    """`GET /api/v1/runs` parameters: runs that started within the dates, newest first."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    page: int = Field(default=0, ge=0, le=10_000_000)
-    page_size: int = Field(default=DEFAULT_RUNS_PAGE_SIZE, ge=1, le=MAX_RUNS_PAGE_SIZE)
-    agent_id: str | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
-    status: Literal["completed", "failed"] | None = None
-
-    @field_validator("page", "page_size", mode="before")
-    @classmethod
-    def _integer(cls, value: Any) -> Any:
-        return whole_number(value)
-
-    @classmethod
-    def parse(cls, **params: Any) -> "RunsQuery":
-        unknown = [name for name in params if name not in RUNS_PARAMS]
-        if unknown:
-            raise LedgerValidationError(
-                f"{unknown[0]}: is not a known parameter for runs (accepted: {', '.join(RUNS_PARAMS)})",
-                field=unknown[0])
-        # Dates and the agent follow the ledger query's rules exactly.
-        filters = EntryFilters.parse(**{k: params[k] for k in ("agent_id", "start_date", "end_date") if k in params})
-        paging = {k: params[k] for k in ("page", "page_size", "status") if k in params and params[k] not in (None, "")}
-        return validate(cls, {**paging, "agent_id": filters.agent_id, "start_date": filters.start_date,
-                              "end_date": filters.end_date})
-
-
-class RunSummary(BaseModel):
-    """One run: its owner, agent, start, end, status, and totals over its actions."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: uuid.UUID
-    org_id: str
-    user_id: str
-    agent_id: str
-    started_at: datetime
-    ended_at: datetime | None
-    status: str
-    actions: int
-    errors: int
-    blocked: int
-    total_cost_usd: Money
-    total_duration_ms: int
-
-
-class RunPage(BaseModel):
-    items: list[RunSummary]
-    total: int
-    page: int
-    page_size: int
-    total_pages: int
-    has_more: bool
-
-
-class RunDetail(BaseModel):
-    """One run and its actions in order (timestamp ascending, then id)."""
-
-    run: RunSummary
-    actions: list[LedgerEntry]
-    truncated: bool
-
-    def to_json(self) -> str:
-        """JSON body: the run (costs as exact decimal strings) and its actions in the
-        LedgerEntry wire form, like `LedgerPage.to_json`."""
-        from ..formats.wire import entries_json_array
-
-        run = self.run.model_dump_json()
-        return (f'{{"run":{run},"actions":{entries_json_array(self.actions)},'
-                f'"truncated":{"true" if self.truncated else "false"}}}')
 
 
 def _run_conditions(principal: Principal, request: RunsQuery) -> Any:
@@ -130,7 +47,7 @@ def _totals(conn: Connection, keys: list[tuple[str, uuid.UUID]]) -> dict[tuple[s
         select(le.c.org_id, le.c.run_id, func.count().label("n"),
                func.count(case((le.c.outcome == "error", 1))).label("errors"),
                func.count(case((le.c.outcome == "blocked", 1))).label("blocked"),
-               func.sum(le.c.cost_usd).label("cost"), func.sum(le.c.duration_ms).label("duration"))
+               exact_sum(le.c.cost_usd).label("cost"), func.sum(le.c.duration_ms).label("duration"))
         .where(le.c.run_id.in_(sorted({run_id for _, run_id in keys})))
         .group_by(le.c.org_id, le.c.run_id)
     )
@@ -169,27 +86,8 @@ def list_runs(conn: Connection, principal: Principal, request: RunsQuery) -> Run
     )
 
 
-def parse_run_id(value: Any) -> uuid.UUID:
-    return EntryFilters.parse(run_id=value).run_id or _missing_run_id()
-
-
-def _missing_run_id() -> uuid.UUID:
-    raise LedgerValidationError("run_id: is required", field="run_id")
-
-
-def parse_action_limit(value: Any) -> int:
-    if value is None or value == "":
-        return DEFAULT_RUN_ACTIONS
-    try:
-        limit = int(whole_number(value))
-    except (TypeError, ValueError) as exc:
-        raise LedgerValidationError(f"limit: {exc}", field="limit") from None
-    if not 1 <= limit <= MAX_RUN_ACTIONS:
-        raise LedgerValidationError(f"limit: must be between 1 and {MAX_RUN_ACTIONS:,}", field="limit")
-    return limit
-
-
-def get_run(conn: Connection, principal: Principal, run_id: uuid.UUID, limit: int) -> RunDetail:
+def get_run(conn: Connection, principal: Principal, request: RunRequest) -> RunDetail:
+    run_id, limit = request.run_id, request.limit
     run = conn.execute(
         select(runs).where(runs.c.id == run_id, scope_clause(principal, runs))
     ).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Table, true
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.models import Principal
+from ..contract.common import Principal
 
 
 def scope_clause(principal: Principal, table: Table) -> ColumnElement[bool]:

@@ -26,196 +26,31 @@ whole-ledger case grows linearly; beyond a few million rows a rollup table is th
 """
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from sqlalchemy import Connection, Row, Select, case, func, literal, null, select, union_all
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.models import OUTCOMES, RISK_LEVELS, EntryFilters, Principal, validate
-from ..errors import LedgerValidationError
+from ..contract.common import COST_QUANTUM, OUTCOMES, RISK_LEVELS, Principal
+from ..contract.query import EntryFilters
+from ..contract.stats import (
+    MAX_AGENTS,
+    TOP_ACTIONS,
+    ActionStat,
+    AgentCost,
+    DailyStat,
+    LedgerStats,
+    StatsPeriod,
+    StatsRequest,
+)
 from ..formats.wire import format_timestamp
-from ..store.db import day_of
+from ..store.db import day_of, exact_sum, supports_materialized_cte
 from ..store.schema import ledger_entries as le
-from ..store.types import COST_SCALE, format_decimal
+from ..store.types import normalize_decimal
 from .filters import where
 from .scope import scope_clause
-
-STATS_PARAMS: tuple[str, ...] = ("start_date", "end_date", "agent_id")
-"""The only parameters `Ledger.stats` accepts (SPEC section 4)."""
-
-TOP_ACTIONS = 10
-"""Length of `top_actions_by_count` and `top_actions_by_cost`."""
-
-MAX_AGENTS = 50
-"""`cost_by_agent` lists at most this many agents (the most expensive ones);
-`unique_agents` always counts them all, so a shorter list is detectable."""
-
-_COST_QUANTUM = Decimal(1).scaleb(-COST_SCALE)  # 0.0000000001
-
-Money = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when_used="json")]
-"""An exact USD amount: a `Decimal` in Python, an exact decimal string in JSON
-(plain notation, no exponent, no trailing zeros: `"12.3456"`, `"0"`, `"0.0000000001"`)."""
-
-
-def _money(value: Any) -> Decimal:
-    """An aggregate cost (Decimal, int or None) -> a normalised exact Decimal (`12.3456`, `10`, `0`)."""
-    if value is None:
-        return Decimal(0)
-    with localcontext() as ctx:
-        ctx.prec = 60
-        amount = Decimal(value).normalize()
-        if amount == 0:
-            return Decimal(0)
-        if amount.as_tuple().exponent > 0:  # 1E+1 -> 10
-            amount = amount.quantize(Decimal(1))
-        return amount
-
-
-# --- request ------------------------------------------------------------------------
-
-class StatsRequest(BaseModel):
-    """Parameters of `GET /api/v1/ledger/stats` (SPEC section 4).
-
-    Validated exactly like the query's filters (`EntryFilters`): a date without time
-    starts at 00:00:00 UTC as `start_date` and covers the whole day as `end_date`;
-    start after end, a malformed date, a NUL character or any other parameter raise
-    `LedgerValidationError` whose `field` names the parameter. Build it with `parse`.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    start_date: datetime | None = None  # aware UTC, inclusive
-    end_date: datetime | None = None  # aware UTC, inclusive (a date-only bound ends at 23:59:59.999999)
-    agent_id: str | None = None
-
-    @classmethod
-    def parse(cls, **params: Any) -> "StatsRequest":
-        unknown = [name for name in params if name not in STATS_PARAMS]
-        if unknown:
-            name = unknown[0]
-            raise LedgerValidationError(
-                f"{name}: is not a known parameter for stats "
-                f"(accepted: {', '.join(STATS_PARAMS)})",
-                field=name,
-            )
-        filters = EntryFilters.parse(**params)
-        return cls(start_date=filters.start_date, end_date=filters.end_date, agent_id=filters.agent_id)
-
-    def filters(self) -> EntryFilters:
-        return validate(EntryFilters, self.model_dump())
-
-
-# --- response -----------------------------------------------------------------------
-
-class ActionStat(BaseModel):
-    """One action name: how many actions and their total cost."""
-
-    model_config = ConfigDict(frozen=True)
-
-    action_name: str
-    count: int
-    cost_usd: Money
-
-
-class AgentCost(BaseModel):
-    """One agent: total cost and number of actions."""
-
-    model_config = ConfigDict(frozen=True)
-
-    agent_id: str
-    cost_usd: Money
-    count: int
-
-
-class DailyStat(BaseModel):
-    """One UTC calendar day."""
-
-    model_config = ConfigDict(frozen=True)
-
-    day: str  # YYYY-MM-DD (UTC)
-    actions: int
-    errors: int
-    blocked: int
-    cost_usd: Money
-
-
-class StatsPeriod(BaseModel):
-    """The period the figures cover.
-
-    `start` / `end`: the requested bounds after parsing, as ISO 8601 UTC instants with
-    `Z` (`start_date=2024-10-01` -> `2024-10-01T00:00:00.000000Z`, `end_date=2024-12-31`
-    -> `2024-12-31T23:59:59.999999Z`, both inclusive), or None when unbounded.
-    `first_action_at` / `last_action_at`: the earliest and latest timestamps actually
-    counted (None when nothing matched).
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    start: str | None
-    end: str | None
-    first_action_at: str | None
-    last_action_at: str | None
-
-
-class LedgerStats(BaseModel):
-    """Aggregate statistics of the actions in the caller's scope (SPEC section 4).
-
-    - `outcomes` always has the keys success, error, blocked; `by_risk_level` always
-      low, medium, high, critical (0 when none).
-    - `success_rate`, `error_rate`, `block_rate`: outcome count / total_actions, in 0..1;
-      0.0 when there are no actions (never a division error, never None).
-    - `total_cost_usd`: exact sum (`Decimal`, normalised, `0` when no actions).
-    - `avg_cost_usd`: exact sum / count, rounded half-even to 10 places, normalised;
-      None when there are no actions.
-    - `avg_duration_ms`: sum of durations / count as a float; None when no actions.
-    - `p50_duration_ms`, `p95_duration_ms`: nearest-rank percentiles, the smallest
-      duration such that at least p% of the durations are <= it, i.e. the value at 1-based
-      rank ceil(p * n) in ascending order (always an observed value; 1..20 -> p50 10,
-      p95 19; one row -> that value for both); None when no actions.
-    - `top_actions_by_count`: up to 10 action names by count desc, ties by name asc;
-      `top_actions_by_cost`: up to 10 by total cost desc, ties by name asc.
-    - `cost_by_agent`: agents by cost desc, ties by agent_id asc, at most `MAX_AGENTS` (50);
-      `unique_agents` counts all of them.
-    - `daily`: one entry per UTC day ascending, from the first to the last day with an
-      action, days without actions included with zeros (a gap-free series for charts).
-    - Names are ordered by Unicode code point (Python string order) on every backend.
-
-    `to_json_dict()` gives the JSON form (the same as `model_dump(mode="json")`): costs
-    as exact decimal strings (`"12.3456"`), counts as integers, rates as numbers.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    total_actions: int
-    unique_agents: int
-    unique_runs: int
-    outcomes: dict[str, int]
-    success_rate: float
-    error_rate: float
-    block_rate: float
-    total_cost_usd: Money
-    avg_cost_usd: Money | None
-    avg_duration_ms: float | None
-    p50_duration_ms: int | None
-    p95_duration_ms: int | None
-    by_risk_level: dict[str, int]
-    top_actions_by_count: list[ActionStat] = Field(default_factory=list)
-    top_actions_by_cost: list[ActionStat] = Field(default_factory=list)
-    cost_by_agent: list[AgentCost] = Field(default_factory=list)
-    daily: list[DailyStat] = Field(default_factory=list)
-    period: StatsPeriod
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: decimals as exact strings, everything else plain JSON types."""
-        return self.model_dump(mode="json")
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
-
 
 # --- computation --------------------------------------------------------------------
 
@@ -287,16 +122,16 @@ def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = Tr
     rank_50 = (n * 50 + 99) // 100  # ceil(n / 2), integer arithmetic on both backends
     rank_95 = (n * 95 + 99) // 100  # ceil(0.95 n)
     totals = select(*_shaped(
-        _TOTALS, n=func.count(), cost=func.sum(m.cost_usd),
+        _TOTALS, n=func.count(), cost=exact_sum(m.cost_usd),
         counts=(*[_count_if(m.outcome == o) for o in OUTCOMES],
                 *[_count_if(m.risk_level == r) for r in RISK_LEVELS]),
         first=func.min(m.timestamp), last=func.max(m.timestamp), duration=func.sum(m.duration_ms),
     ))
     by_action = select(*_shaped(
-        _ACTION, key=m.action_name, n=func.count(), cost=func.sum(m.cost_usd),
+        _ACTION, key=m.action_name, n=func.count(), cost=exact_sum(m.cost_usd),
     )).group_by(m.action_name)
     by_agent_day = select(*_shaped(
-        _AGENT_DAY, key=m.agent_id, day=m.day, n=func.count(), cost=func.sum(m.cost_usd),
+        _AGENT_DAY, key=m.agent_id, day=m.day, n=func.count(), cost=exact_sum(m.cost_usd),
         counts=(_count_if(m.outcome == "error"), _count_if(m.outcome == "blocked")),
     )).group_by(m.agent_id, m.day)
     scalars = select(*_shaped(
@@ -306,16 +141,11 @@ def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = Tr
     return [totals, by_action, by_agent_day, scalars]
 
 
-_MATERIALIZED_SINCE = {"sqlite": (3, 35), "postgresql": (12,)}
-
-
 def read_parts(conn: Connection, condition: ColumnElement[bool], *, whole_ledger: bool) -> list[Row]:
     """Run `stats_parts`: one statement over a materialised CTE, or (`whole_ledger`, or a
     database without the MATERIALIZED keyword) part by part in the caller's transaction,
     which gives them the same snapshot."""
-    since = _MATERIALIZED_SINCE.get(conn.dialect.name)
-    version = conn.dialect.server_version_info
-    if since is None or version is None or tuple(version) < since:
+    if not supports_materialized_cte(conn):
         whole_ledger, hint = True, None
     else:
         hint = not whole_ledger
@@ -359,9 +189,9 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
 
     with localcontext() as ctx:
         ctx.prec = 60  # exact: sums of 10-place decimals never need more digits than this
-        total_cost = _money(totals.cost)
-        avg_cost = _money((total_cost / n).quantize(_COST_QUANTUM, rounding=ROUND_HALF_EVEN))
-        actions = [ActionStat(action_name=row.key, count=int(row.n), cost_usd=_money(row.cost))
+        total_cost = normalize_decimal(totals.cost)
+        avg_cost = normalize_decimal((total_cost / n).quantize(COST_QUANTUM, rounding=ROUND_HALF_EVEN))
+        actions = [ActionStat(action_name=row.key, count=int(row.n), cost_usd=normalize_decimal(row.cost))
                    for row in rows if row.part == _ACTION]
         agents: dict[str, list[Any]] = {}
         days: dict[str, list[Any]] = {}
@@ -378,9 +208,11 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
             bucket[2] += row.c2
             bucket[3] += cost
 
-    agent_costs = [AgentCost(agent_id=key, count=int(v[0]), cost_usd=_money(v[1])) for key, v in agents.items()]
+    agent_costs = [AgentCost(agent_id=key, count=int(v[0]), cost_usd=normalize_decimal(v[1]))
+                   for key, v in agents.items()]
     daily = {
-        key: DailyStat(day=key, actions=int(v[0]), errors=int(v[1]), blocked=int(v[2]), cost_usd=_money(v[3]))
+        key: DailyStat(day=key, actions=int(v[0]), errors=int(v[1]), blocked=int(v[2]),
+                       cost_usd=normalize_decimal(v[3]))
         for key, v in days.items()
     }
     return LedgerStats(

@@ -1,15 +1,55 @@
-"""Engine factory: one place that knows the dialects apart."""
+"""The database: engines, transactions, and every difference between SQLite and PostgreSQL.
+
+Nothing outside `store/` asks which database it talks to; what differs is here, behind a
+function (or a `@compiles` construct, tested compiled for both):
+
+- `make_engine`: SQLite gets WAL, a busy timeout and real transactions; PostgreSQL a pool
+  and statements planned with their values.
+- `read_snapshot` / `open_snapshot`: one consistent view for a page and its total, or a
+  stats request, or an export stream (REPEATABLE READ on PostgreSQL; SQLite's deferred
+  BEGIN in WAL mode is a snapshot from its first read).
+- `write_transaction`: reads then writes without losing a race (SQLite takes the write
+  lock up front; PostgreSQL rows are locked with `locked_for_update`).
+- `insert_for` (INSERT ... ON CONFLICT), `id_in` (a large id list), `bulk_insert` (COPY
+  or one executemany), `analyze`, `supports_materialized_cte`.
+- SQL constructs: `utc_day` (a timestamp's UTC day as `YYYY-MM-DD`), `exact_sum` (a cost sum
+  that never overflows), and `wire_text` (a column rendered as its LedgerEntry wire text).
+"""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Sequence
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Table,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Select, type_coerce
 from sqlalchemy.types import String
+
+from .types import COST_SCALE, ExactDecimal
+
+Bind = Engine | Connection
 
 
 def make_engine(url: str) -> Engine:
@@ -51,6 +91,42 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def backend_name(bind: Bind) -> str:
+    """`sqlite` or `postgresql` (for messages and benchmarks; code asks `is_postgresql`)."""
+    return bind.dialect.name
+
+
+def is_postgresql(bind: Bind) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+# --- transactions -----------------------------------------------------------------------
+
+def open_snapshot(engine: Engine) -> Connection:
+    """A connection inside a read transaction that sees one consistent state (the caller
+    closes it). PostgreSQL: REPEATABLE READ; SQLite: BEGIN in WAL mode."""
+    conn = engine.connect()
+    try:
+        if is_postgresql(conn):
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn.begin()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """`open_snapshot` as a context: several reads that agree (a page and its total)."""
+    conn = open_snapshot(engine)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that reads then writes without losing a race.
@@ -64,9 +140,93 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def is_sqlite(engine_or_conn) -> bool:  # type: ignore[no-untyped-def]
-    return engine_or_conn.dialect.name == "sqlite"
+def locked_for_update(statement: Select, bind: Bind) -> Select:
+    """`statement ... FOR UPDATE` on PostgreSQL (SQLite's write transaction already holds
+    the only write lock)."""
+    return statement.with_for_update() if is_postgresql(bind) else statement
 
+
+# --- statements that differ -------------------------------------------------------------
+
+def insert_for(bind: Bind, table: Table) -> Any:
+    """`INSERT INTO table` with `.on_conflict_do_nothing()` / `.on_conflict_do_update()`
+    (both dialects spell ON CONFLICT alike)."""
+    return (pg_insert if is_postgresql(bind) else sqlite_insert)(table)
+
+
+def id_in(bind: Bind, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN ids` for a UUID column: on PostgreSQL one array parameter (`= ANY(:ids)`),
+    which costs far less to send and parse than thousands of separate parameters. (SQLite
+    takes at most `MAX_SQLITE_PARAMETERS` per statement: chunk longer lists.)"""
+    if is_postgresql(bind):
+        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Uuid())))
+    return column.in_(list(ids))
+
+
+MAX_SQLITE_PARAMETERS = 30_000  # below SQLite's 32,766 bound parameters
+
+
+def text_in(bind: Bind, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN values` for any number of text values: on PostgreSQL one array
+    parameter, on SQLite one JSON array read by `json_each` (never over its parameter limit)."""
+    if is_postgresql(bind):
+        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(Text())))
+    each = func.json_each(bindparam("values", json.dumps(list(values)), type_=Text())).table_valued(
+        sql_column("value"))
+    return column.in_(select(each.c.value))
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                *, raw: frozenset[str] = frozenset()) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, one executemany on SQLite.
+
+    `rows` hold one value per name in `columns`; values of the `raw` columns go in as they
+    are (JSON columns as their text), the others through their column type's bind
+    processor, as SQLAlchemy would, without its per-row statement machinery. A duplicate
+    key raises SQLAlchemy's `IntegrityError` on both backends.
+    """
+    if not rows:
+        return
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    if is_postgresql(conn):
+        statement = f"COPY {table.name} ({quoted}) FROM STDIN"
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.dbapi.IntegrityError as exc:
+            # The raw driver raises its own error: re-raise it as SQLAlchemy's.
+            raise IntegrityError(statement, None, exc) from exc
+        return
+    processors: list[Callable[[Any], Any] | None] = [
+        None if name in raw else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        for name in columns
+    ]
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
+        [tuple(value if process is None else process(value) for process, value in zip(processors, row))
+         for row in rows],
+    )
+
+
+def analyze(conn: Connection, table: Table) -> None:
+    """Refresh the planner's statistics after a large load."""
+    conn.exec_driver_sql("ANALYZE" if not is_postgresql(conn) else f"ANALYZE {table.name}")
+
+
+_MATERIALIZED_SINCE = {"sqlite": (3, 35), "postgresql": (12,)}
+
+
+def supports_materialized_cte(bind: Bind) -> bool:
+    """Whether `WITH x AS [NOT] MATERIALIZED (...)` is understood (SQLite 3.35+, PostgreSQL 12+)."""
+    since = _MATERIALIZED_SINCE.get(bind.dialect.name)
+    version = bind.dialect.server_version_info
+    return since is not None and version is not None and tuple(version) >= since
+
+
+# --- SQL constructs ---------------------------------------------------------------------
 
 class utc_day(FunctionElement):
     """The UTC calendar day (`YYYY-MM-DD` text) of a timestamp column."""
@@ -83,10 +243,75 @@ def _utc_day_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
 
 @compiles(utc_day, "postgresql")
 def _utc_day_postgresql(element, compiler, **kw):  # type: ignore[no-untyped-def]
-    return "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')" % compiler.process(
-        element.clauses, **kw
-    )
+    return "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD')" % compiler.process(element.clauses, **kw)
 
 
 def day_of(column: ColumnElement) -> utc_day:
     return utc_day(column)
+
+
+class exact_sum(FunctionElement):
+    """`sum()` of an `ExactDecimal` column, exact at any size.
+
+    PostgreSQL sums `numeric` exactly. SQLite keeps a cost as a 64-bit count of 10^-10 USD,
+    whose plain `sum()` overflows past $922,337,203.69: there the whole dollars and the
+    fractions are summed apart (neither can overflow below about 900 million rows) and
+    joined as exact decimal text, which the column type reads back as a `Decimal`.
+    """
+
+    type = ExactDecimal()
+    inherit_cache = True
+
+
+@compiles(exact_sum)
+def _exact_sum_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    return "sum(%s)" % compiler.process(element.clauses, **kw)
+
+
+@compiles(exact_sum, "sqlite")
+def _exact_sum_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
+    column = compiler.process(element.clauses, **kw)
+    unit = 10 ** COST_SCALE
+    whole, fraction = f"sum({column} / {unit})", f"sum({column} % {unit})"
+    return (f"CASE WHEN count({column}) = 0 THEN NULL ELSE "
+            f"printf('%d.%0{COST_SCALE}d', {whole} + {fraction} / {unit}, {fraction} % {unit}) END")
+
+
+WIRE_KINDS = ("uuid", "timestamp", "cost", "json", "plain")
+
+
+def wire_text(bind: Bind, column: Any, kind: str) -> ColumnElement:
+    """`column` rendered by the database as its LedgerEntry wire text (see `formats.wire`):
+    uuid -> `8-4-4-4-12` text; timestamp -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC); cost ->
+    plain decimal text without trailing zeros (`0.0123`, `10`); json -> the stored JSON text
+    (canonical: compact, sorted keys); plain -> the value as stored."""
+    pg = is_postgresql(bind)
+    if kind == "uuid":
+        if pg:
+            return cast(column, Text)
+        raw = type_coerce(column, Text)  # SQLite keeps 32 hex digits
+        parts = [func.substr(raw, start, length) for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined.op("||")("-").op("||")(part)
+        return type_coerce(joined, Text)
+    if kind == "timestamp":
+        if pg:
+            return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        raw = type_coerce(column, Text)  # stored `YYYY-MM-DD HH:MM:SS.ffffff`
+        return type_coerce(func.substr(raw, 1, 10).op("||")("T").op("||")(func.substr(raw, 12)).op("||")("Z"), Text)
+    if kind == "cost":
+        if pg:
+            text = cast(column, Text)
+        else:
+            units = type_coerce(column, BigInteger)
+            unit = 10 ** COST_SCALE
+            text = func.printf(f"%d.%0{COST_SCALE}d", units.op("/")(unit), units.op("%")(unit))
+        return type_coerce(func.rtrim(func.rtrim(text, "0"), "."), Text)
+    if kind == "json":
+        return cast(column, Text) if pg else type_coerce(column, Text)
+    if kind == "plain":
+        return column
+    raise ValueError(f"unknown wire kind {kind!r} (one of {', '.join(WIRE_KINDS)})")
+
+

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
-from .types import ExactDecimal, UTCDateTime
+from .types import CanonicalJSON, ExactDecimal, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -36,6 +36,9 @@ metadata = MetaData(
 )
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+# An entry's JSON fields keep their exact canonical text: what was hashed and what every
+# export writes (see `types.CanonicalJSON`).
+EntryJSON = CanonicalJSON()
 # Names sort by code point on both backends (SQLite's default); PostgreSQL would
 # otherwise follow the database's locale.
 NameType = String(200).with_variant(String(200, collation="C"), "postgresql")
@@ -103,12 +106,12 @@ ledger_entries = Table(
     Column("duration_ms", BigInteger(), nullable=False),
     Column("risk_level", String(16), nullable=False),
     Column("user_id", String(64), nullable=False),
-    Column("input", JSONType, nullable=True),
-    Column("output", JSONType, nullable=True),
+    Column("input", EntryJSON, nullable=True),
+    Column("output", EntryJSON, nullable=True),
     Column("error_message", Text(), nullable=True),
     Column("blocked_reason", Text(), nullable=True),
-    Column("metadata", JSONType, nullable=False),
-    Column("compliance", JSONType, nullable=True),
+    Column("metadata", EntryJSON, nullable=False),
+    Column("compliance", EntryJSON, nullable=True),
     Column("entry_hash", String(64), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("ingested_at", UTCDateTime(), nullable=False),

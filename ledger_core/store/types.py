@@ -1,10 +1,11 @@
 """Column types that behave the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
-from sqlalchemy import BigInteger, DateTime, Numeric
+from sqlalchemy import JSON, BigInteger, DateTime, Numeric, Text
 from sqlalchemy.types import TypeDecorator
 
 COST_SCALE = 10
@@ -77,6 +78,8 @@ class ExactDecimal(TypeDecorator):
         if value is None:
             return None
         if dialect.name == "sqlite":
+            if isinstance(value, str):  # `store.db.exact_sum`: exact decimal text
+                return Decimal(value)
             if isinstance(value, float):
                 # avg() of scaled integers: not exact, but only ever used for display.
                 return Decimal(repr(value)) / _COST_FACTOR
@@ -84,16 +87,50 @@ class ExactDecimal(TypeDecorator):
         return Decimal(value)
 
 
-def normalize_decimal(value: Decimal) -> Decimal:
-    """`0.0123000000` -> `0.0123`, `100.0000000000` -> `100` (not `1E+2`, which `normalize` gives).
+def normalize_decimal(value: Decimal | int | str | None) -> Decimal:
+    """An exact amount (a Decimal, an integer sum, decimal text or None for "nothing") as
+    a normalised Decimal: `0.0123000000` -> `0.0123`, `100.0000000000` -> `100` (not
+    `1E+2`, which `normalize` gives), None -> `0`. Exact at any size (60 digits).
 
     Tiny amounts still print in exponent form with `str` (`1E-10`); `format_decimal` never does.
     """
-    if not value:
+    if value is None:
         return Decimal(0)
-    value = value.normalize()
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    with localcontext() as ctx:
+        ctx.prec = 60
+        amount = Decimal(value).normalize()
+        if not amount:
+            return Decimal(0)
+        return amount.quantize(Decimal(1)) if amount.as_tuple().exponent > 0 else amount
 
 
 def format_decimal(value: Decimal) -> str:
     return format(normalize_decimal(value), "f")
+
+
+class CanonicalJSON(TypeDecorator):
+    """A JSON value kept as its exact canonical text (compact, keys sorted, non-ASCII as is).
+
+    PostgreSQL: `json`, which keeps the text it was given (`jsonb` would reorder keys and
+    respace). SQLite: `TEXT`; a column declared `JSON` would get NUMERIC affinity, which
+    turns a top-level number into an INTEGER or REAL and loses digits. Ingest writes the
+    text it hashed; reading gives the Python value back.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSON())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if dialect.name == "postgresql":
+            return value
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.loads(value)

@@ -9,23 +9,34 @@ from __future__ import annotations
 import codecs
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Uuid, any_, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..access.accounts import now_utc
-from ..contract.models import EntryIn, Principal, _reject_nul, _to_ledger_error
-from ..errors import LedgerError
+from ..clock import now_utc
+from ..contract.common import Principal, reject_nul, to_ledger_error
+from ..contract.entry import NESTED_FIELDS, EntryIn
+from ..contract.ingest import IngestReport, Refusal
+from ..errors import FileUnreadable
 from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
 from ..formats.wire import format_timestamp, loads_line
-from ..store.db import write_transaction
+from ..store.db import (
+    MAX_SQLITE_PARAMETERS,
+    bulk_insert,
+    id_in,
+    insert_for,
+    locked_for_update,
+    write_transaction,
+)
+from ..store.db import (
+    analyze as refresh_statistics,
+)
 from ..store.schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
 from ..store.types import format_decimal
 
@@ -33,36 +44,9 @@ BATCH_SIZE = 5000
 ProgressCallback = Callable[[int, "IngestReport"], None]
 
 _ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
-_JSON_COLUMNS = {"input", "output", "metadata", "compliance"}
+_JSON_COLUMNS = frozenset(NESTED_FIELDS)
 _MAX_DEPTH = 64
 _MAX_INT_BITS = 2990  # about 900 decimal digits: Python refuses to print ints of 4300+
-
-
-@dataclass(frozen=True)
-class Refusal:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
-
-
-@dataclass
-class IngestReport:
-    added: int = 0
-    duplicates: int = 0
-    refusals: list[Refusal] = field(default_factory=list)
-
-    @property
-    def refused(self) -> int:
-        return len(self.refusals)
-
-    @property
-    def processed(self) -> int:
-        return self.added + self.duplicates + self.refused
-
-    def summary(self) -> str:
-        return f"{self.added} added, {self.duplicates} skipped as duplicates, {self.refused} refused"
 
 
 @dataclass
@@ -103,7 +87,7 @@ def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
     """
     if isinstance(value, str):
         try:
-            _reject_nul(value)
+            reject_nul(value)
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
         return value
@@ -177,7 +161,7 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
     try:
         record = EntryIn.model_validate(raw)
     except ValidationError as exc:
-        raise ValueError(_to_ledger_error(exc).message) from None
+        raise ValueError(to_ledger_error(exc).message) from None
     if owner is not None and (record.user_id != owner.user_id or record.org_id != owner.org_id):
         raise ValueError(
             f"record belongs to user {record.user_id!r} of organization {record.org_id!r}; "
@@ -268,9 +252,9 @@ class _Ingestor:
         with write_transaction(self.engine) as conn:
             ids = [fields["_id"] for _, fields in batch]
             existing = set()
-            for chunk in _chunks(ids, _IDS_PER_STATEMENT):
+            for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
                 existing.update(conn.execute(
-                    select(ledger_entries.c.id).where(_among(conn, ledger_entries.c.id, chunk))).scalars())
+                    select(ledger_entries.c.id).where(id_in(conn, ledger_entries.c.id, chunk))).scalars())
             refusals, fresh, duplicates = self._check_runs(conn, batch, existing)
             rows = self._chain(conn, [fields for _, fields in fresh])
             _insert_entries(conn, rows)
@@ -288,8 +272,8 @@ class _Ingestor:
         """
         run_ids = list({fields["_run_id"] for _, fields in batch})
         known: dict[Any, Any] = {}
-        for chunk in _chunks(run_ids, _IDS_PER_STATEMENT):
-            for row in conn.execute(select(runs).where(_among(conn, runs.c.id, chunk))).mappings():
+        for chunk in _chunks(run_ids, MAX_SQLITE_PARAMETERS):
+            for row in conn.execute(select(runs).where(id_in(conn, runs.c.id, chunk))).mappings():
                 known[row["id"]] = dict(row)
         refusals: list[Refusal] = []
         accepted: list[tuple[int, dict[str, Any]]] = []
@@ -340,9 +324,7 @@ class _Ingestor:
         heads: dict[str, dict[str, Any]] = {}
         for org_id in sorted({fields["org_id"] for fields in batch}):
             statement = select(chain_heads.c.last_hash, chain_heads.c.count).where(chain_heads.c.org_id == org_id)
-            if conn.dialect.name == "postgresql":
-                statement = statement.with_for_update()
-            row = conn.execute(statement).first()
+            row = conn.execute(locked_for_update(statement, conn)).first()
             heads[org_id] = {"last_hash": row.last_hash, "count": row.count, "new": False} if row else {
                 "last_hash": GENESIS_HASH, "count": 0, "new": True}
         ingested_at = now_utc()
@@ -380,25 +362,9 @@ class _Ingestor:
                     new.add(key)
         if not new:
             return
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-            statement = pg_insert(ledger_names).on_conflict_do_nothing()
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-            statement = sqlite_insert(ledger_names).on_conflict_do_nothing()
+        statement = insert_for(conn, ledger_names).on_conflict_do_nothing()
         conn.execute(statement, [{"kind": kind, "value": value} for kind, value in sorted(new)])
         self.names.update(new)
-
-
-_IDS_PER_STATEMENT = 30_000  # below SQLite's 32,766 bound parameters
-
-
-def _among(conn: Connection, column: Any, ids: list[Any]) -> Any:
-    """`column IN ids`: on PostgreSQL one array parameter (`= ANY(:ids)`), which costs
-    far less to send and parse than thousands of separate parameters."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=postgresql.ARRAY(Uuid())))
-    return column.in_(ids)
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -407,38 +373,9 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert: COPY on PostgreSQL, one executemany on SQLite.
-
-    Rows carry the JSON columns as their canonical text (what was hashed); other values
-    go through each column type's own bind processor (as SQLAlchemy would), without
-    SQLAlchemy's per-row statement machinery, which dominated the load time.
-    """
-    if not rows:
-        return
-    dialect = conn.dialect
-    if dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()
-        columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
-        statement = f"COPY ledger_entries ({columns}) FROM STDIN"
-        try:
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row([row[name] for name in _ENTRY_COLUMNS])
-        except dialect.dbapi.IntegrityError as exc:
-            # The raw driver raises its own error: re-raise it as SQLAlchemy's, which
-            # `_write` retries (a concurrent ingest stored some of these ids first).
-            raise IntegrityError(statement, None, exc) from exc
-        return
-    processors = [
-        (name, None if name in _JSON_COLUMNS else ledger_entries.c[name].type._cached_bind_processor(dialect))
-        for name in _ENTRY_COLUMNS
-    ]
-    columns = ", ".join(f'"{name}"' for name in _ENTRY_COLUMNS)
-    marks = ", ".join("?" for _ in _ENTRY_COLUMNS)
-    conn.exec_driver_sql(
-        f"INSERT INTO ledger_entries ({columns}) VALUES ({marks})",
-        [tuple(process(row[name]) if process else row[name] for name, process in processors) for row in rows],
-    )
+    """Rows carry the JSON columns as their canonical text (what was hashed)."""
+    bulk_insert(conn, ledger_entries, _ENTRY_COLUMNS, [[row[name] for name in _ENTRY_COLUMNS] for row in rows],
+                raw=_JSON_COLUMNS)
 
 
 # Indexes that only serve queries. A bulk load into an empty ledger drops them and builds
@@ -454,7 +391,7 @@ def ensure_indexes(engine: Engine, *, analyze: bool = True) -> None:
         for index in sorted(ledger_entries.indexes, key=lambda ix: ix.name or ""):
             index.create(conn, checkfirst=True)
         if analyze:
-            conn.exec_driver_sql("ANALYZE" if conn.dialect.name == "sqlite" else "ANALYZE ledger_entries")
+            refresh_statistics(conn, ledger_entries)
 
 
 def _drop_query_indexes(engine: Engine) -> bool:
@@ -502,4 +439,4 @@ def ingest_file(engine: Engine, path: str | Path, *, owner: Principal | None = N
         bulk = Path(path).stat().st_size > BULK_FILE_BYTES
         return ingest(engine, read_jsonl(path), owner=owner, progress=progress, numbered=True, bulk=bulk)
     except OSError as exc:
-        raise LedgerError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise FileUnreadable(f"cannot read {path}: {exc.strerror or exc}") from None

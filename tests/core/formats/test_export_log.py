@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from conftest import add_export_users
+from tests.helpers import add_export_users
 
 from ledger_core import Ledger, LedgerValidationError
-from ledger_core.formats.export_log import ExportLogRecord
+from ledger_core.contract.export import ExportLogRecord
 
 
 def seed(ledger: Ledger, per_user: int = 150) -> None:

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import event
 
 from ledger_core import LedgerValidationError, Principal
-from ledger_core.read.stats import LedgerStats, StatsRequest
+from ledger_core.contract.stats import LedgerStats, StatsRequest
 
 UTC = timezone.utc
 
@@ -609,24 +609,21 @@ def test_json_form(data_ledger):  # type: ignore[no-untyped-def]
     assert isinstance(data["success_rate"], float) and isinstance(data["p95_duration_ms"], int)
 
 
-def test_cost_totals_beyond_the_sqlite_range_are_a_clear_error(ledger, backend):  # type: ignore[no-untyped-def]
+def test_cost_totals_beyond_64_bit_counts_are_exact(ledger):  # type: ignore[no-untyped-def]
+    """SQLite keeps costs as 64-bit counts of 1e-10 USD; their sum used to overflow past
+    $922,337,203 (a clear error then). `store.db.exact_sum` now sums them exactly."""
     import uuid as _uuid
     from decimal import Decimal as _D
-
-    from ledger_core import LedgerError
 
     ledger.add_user("whale", org_id="bigco", role="org_admin", password="pw")
     records = [{
         "id": str(_uuid.uuid4()), "run_id": str(_uuid.uuid4()), "timestamp": "2025-01-01T00:00:00Z",
         "action_name": "wire_transfer", "agent_id": "treasury-bot", "outcome": "success",
-        "cost_usd": "99999999", "duration_ms": 1, "risk_level": "critical",
+        "cost_usd": "99999999.9999999999", "duration_ms": 1, "risk_level": "critical",
         "user_id": "whale", "org_id": "bigco",
     } for _ in range(10)]
     assert ledger.ingest(records).added == 10
-    me = ledger.principal("whale")
-    if backend == "sqlite":
-        with pytest.raises(LedgerError) as error:
-            ledger.stats(me)
-        assert "more than the SQLite store can sum" in error.value.message
-    else:
-        assert ledger.stats(me).total_cost_usd == _D("999999990")
+    stats = ledger.stats(ledger.principal("whale"))
+    assert stats.total_cost_usd == _D("999999999.999999999")
+    assert stats.cost_by_agent[0].cost_usd == stats.daily[0].cost_usd == _D("999999999.999999999")
+    assert stats.avg_cost_usd == _D("99999999.9999999999")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from ledger_core.contract.models import ENTRY_FIELDS
+from ledger_core.contract.entry import ENTRY_FIELDS
 from ledger_core.formats.wire import entry_json_fields, format_timestamp, loads_line, to_json
 from ledger_core.store.schema import ledger_entries
 

@@ -13,7 +13,7 @@ import pytest
 from ledger_core import UnknownPrincipal
 from ledger_core.__main__ import build_parser, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(ledger, *args: str, stdin: str = "") -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

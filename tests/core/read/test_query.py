@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import walk_ids
+from tests.helpers import walk_ids
 
 from ledger_core import Ledger, LedgerValidationError, Principal
-from ledger_core.contract.models import ENTRY_FIELDS
+from ledger_core.contract.entry import ENTRY_FIELDS
 
 UTC = timezone.utc
 PLUS_TWO = timezone(timedelta(hours=2))

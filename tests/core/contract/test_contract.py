@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ledger_core import EntryFilters, EntryIn, LedgerPage, LedgerQuery, LedgerValidationError
-from ledger_core.contract.models import parse_cost, parse_instant
+from ledger_core.contract.common import parse_cost, parse_instant
 
 UTC = timezone.utc
 
@@ -215,7 +215,7 @@ def test_entry_in_normalises() -> None:
     ],
 )
 def test_entry_in_refuses(changes: dict, field: str) -> None:
-    from ledger_core.contract.models import validate
+    from ledger_core.contract.common import validate
 
     with pytest.raises(LedgerValidationError) as caught:
         validate(EntryIn, _record(**changes))

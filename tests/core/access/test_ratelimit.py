@@ -17,7 +17,7 @@ from ledger_core.access.ratelimit import RateLimiter
 from ledger_core.config import RateLimits
 from ledger_core.store.schema import export_log, rate_limits
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[3]
 T0 = 1_800_000_000.0  # a fixed "now" for the fake clock
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import walk_ids
+from tests.helpers import walk_ids
 
 from ledger_core import Ledger, Principal
 from ledger_core.read.scope import scope_clause

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import random
 import re
 import uuid
@@ -18,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import EXPORT_USERS, add_export_users
+from tests.helpers import EXPORT_USERS, add_export_users
 
 from ledger_core import ExportLimitExceeded, Ledger, LedgerValidationError
-from ledger_core.contract.models import ENTRY_FIELDS
+from ledger_core.contract.entry import ENTRY_FIELDS
 from ledger_core.formats import export as export_module
 from ledger_core.formats.wire import entry_json_fields, to_json
 
@@ -449,31 +448,21 @@ def test_counts_and_rows_come_from_one_snapshot(ledger) -> None:  # type: ignore
     assert ledger.export(me).total == 150
 
 
-def test_fast_encoding_falls_back_to_the_reference(seeded, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    """If the fast encoders ever disagree with serialize.py, the export uses serialize.py."""
-    ledger, _ = seeded
-    me = ledger.principal("root")
-    plan = export_module.plan_for(ledger.dialect)
-    monkeypatch.setattr(plan, "json_object", lambda row: "{}")
-    monkeypatch.setattr(plan, "cells", lambda row: ["broken"])
-    with caplog.at_level(logging.WARNING, logger="ledger_core.formats.export"):
-        assert jsonl_lines(export_bytes(ledger, me, format="jsonl")) == expected_lines(ledger, me)
-        rows = csv_rows(export_bytes(ledger, me, format="csv"))
-    assert len(rows) == len(expected_lines(ledger, me)) + 1 and rows[1][0] != "broken"
-    assert "differs from the reference" in caplog.text
-
-
-def test_fast_encoding_equals_reference_row_by_row(seeded) -> None:  # type: ignore[no-untyped-def]
+def test_database_rendering_equals_python_wire_texts_row_by_row(seeded) -> None:  # type: ignore[no-untyped-def]
+    """The export's source of wire texts (rendered by the database) and the query's (built in
+    Python from each entry) agree on every row, so both feed the encoders the same texts."""
     from sqlalchemy import select
 
+    from ledger_core.formats.wire import wire_columns, wire_texts
+    from ledger_core.store.schema import ledger_entries
+
     ledger, records = seeded
-    plan = export_module.plan_for(ledger.dialect)
     with ledger.engine.connect() as conn:
-        rows = conn.execute(select(*plan.columns)).all()
-    assert len(rows) == len(records)
-    for row in rows:
-        assert plan.json_object(row) == plan.reference_json_object(row)
-        assert plan.cells(row) == plan.reference_cells(row)
+        rendered = {row[0]: tuple(row) for row in conn.execute(select(*wire_columns(conn, ledger_entries)))}
+    items = query_items(ledger, ledger.principal("root"))
+    assert len(rendered) == len(items) == len(records)
+    for item in items:
+        assert rendered[str(item.id)] == wire_texts(item.model_dump())
 
 
 # --- round trip -----------------------------------------------------------------------
