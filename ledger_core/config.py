@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "ledger.db"
@@ -37,11 +39,17 @@ def secret(name: str) -> str | None:
 def bcrypt_rounds() -> int:
     """bcrypt's cost factor for new password hashes: `LEDGER_BCRYPT_ROUNDS`, 4..16, default 12
     (about 0.25 s a hash here). Lower it only for tests; existing hashes keep their own."""
-    raw = os.environ.get("LEDGER_BCRYPT_ROUNDS", "").strip()
+    return _whole_setting("LEDGER_BCRYPT_ROUNDS", 12, 4, 16)
+
+
+def _whole_setting(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting from the environment, checked: `ConfigurationError` names it."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return 12
-    if not raw.isdigit() or not 4 <= int(raw) <= 16:
-        raise ValueError(f"LEDGER_BCRYPT_ROUNDS must be a whole number from 4 to 16, not {raw!r}")
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigurationError(
+            f"{name} must be a whole number from {low:,} to {high:,}, not {raw[:40]!r}", field=name)
     return int(raw)
 
 
@@ -56,19 +64,14 @@ class RateLimits:
 
     @classmethod
     def from_env(cls) -> "RateLimits":
-        def read(name: str, default: int) -> int:
-            raw = os.environ.get(name)
-            return int(raw) if raw else default
-
+        """`LEDGER_RATE_LIMIT_QUERY`, `_STATS`, `_EXPORT` (calls, 1..10,000,000) and `_WINDOW`
+        (seconds, 1..31,536,000); `ConfigurationError` naming the setting for anything else
+        (a limit of 0 would refuse everything, `abc` nothing: neither is meant)."""
         return cls(
-            query=read("LEDGER_RATE_LIMIT_QUERY", cls.query),
-            stats=read("LEDGER_RATE_LIMIT_STATS", cls.stats),
-            export=read("LEDGER_RATE_LIMIT_EXPORT", cls.export),
-            window_seconds=read("LEDGER_RATE_LIMIT_WINDOW", cls.window_seconds),
+            query=_whole_setting("LEDGER_RATE_LIMIT_QUERY", cls.query, 1, 10_000_000),
+            stats=_whole_setting("LEDGER_RATE_LIMIT_STATS", cls.stats, 1, 10_000_000),
+            export=_whole_setting("LEDGER_RATE_LIMIT_EXPORT", cls.export, 1, 10_000_000),
+            window_seconds=_whole_setting("LEDGER_RATE_LIMIT_WINDOW", cls.window_seconds, 1, 31_536_000),
         )
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = field(default_factory=database_url)
-    rate_limits: RateLimits = field(default_factory=RateLimits.from_env)

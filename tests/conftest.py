@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ledger_core import Ledger
-from ledger_core.store.schema import metadata
+from tests.helpers import empty_ledger
 
 # Cheap password hashes in tests (0.25 s each at the production cost of 12 dominated the suite).
 os.environ.setdefault("LEDGER_BCRYPT_ROUNDS", "4")
@@ -102,16 +102,10 @@ def _scratch(databases) -> Iterator[Ledger]:  # type: ignore[no-untyped-def]
     ledger.dispose()
 
 
-def _empty(ledger: Ledger) -> None:
-    with ledger.engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
-
-
 @pytest.fixture
 def ledger(_scratch: Ledger) -> Ledger:
     """An empty, migrated ledger (no rate limits) on the current backend."""
-    _empty(_scratch)
+    empty_ledger(_scratch)
     return _scratch
 
 

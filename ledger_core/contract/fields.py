@@ -86,6 +86,13 @@ class Request(BaseModel):
             raise ValueError("start_date: must not be after end_date")
         return self
 
+    def captions(self) -> list[str]:
+        """One phrase per active filter ("outcome = error", "agent = prod-agent-3"), for a
+        page's "filtered by" line or an empty result's advice."""
+        from ..read.filters import captions
+
+        return captions(self)
+
     @classmethod
     def parse(cls, **params: Any) -> Self:
         for name in params:

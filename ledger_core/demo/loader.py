@@ -11,7 +11,8 @@ from ..contract.ingest import IngestReport
 from ..ledger import Ledger
 from ..store.schema import ledger_entries
 from ..write.ingest import ProgressCallback
-from .catalog import demo_orgs, demo_users, generate_actions
+from .catalog import demo_orgs, demo_users
+from .generator import generate_actions
 
 
 def load_demo(ledger: Ledger, *, actions: int = 200_000, seed: int = 42, end: date | None = None,

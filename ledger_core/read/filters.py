@@ -1,70 +1,117 @@
-"""Entry filters: each parameter of SPEC section 3 as a WHERE clause on `ledger_entries`.
+"""The ledger's filters as a table of small objects: each turns its parameter's value into a
+WHERE clause on `ledger_entries` and into a caption for people ("outcome = error").
 
-One filter set serves the query, the stats and the export. Column names come from
-this module, never from input; every value is a bound parameter.
+The query, the stats, the export and the export log all use `FILTERS` (through `where`
+and `captions`), so a filter is described once. A request carries the filters its
+operation accepts (`contract/`); a value of None means "no constraint". Column names come
+from this table, never from input, and every value is a bound parameter.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, false, func, or_, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, false, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import OUTCOMES
-from ..contract.query import EntryFilters
+from ..formats.wire import format_timestamp
+from ..store.db import text_in
 from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
+from ..store.types import format_decimal
+
+
+@dataclass(frozen=True)
+class Equals:
+    name: str
+    column: Any
+    label: str
+
+    def clause(self, conn: Connection, value: Any) -> ColumnElement[bool]:
+        return self.column == value
+
+    def caption(self, value: Any) -> str:
+        return f"{self.label} = {value}"
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An inclusive lower (`at_least`) or upper bound."""
+
+    name: str
+    column: Any
+    label: str
+    at_least: bool
+
+    def clause(self, conn: Connection, value: Any) -> ColumnElement[bool]:
+        return self.column >= value if self.at_least else self.column <= value
+
+    def caption(self, value: Any) -> str:
+        shown = format_timestamp(value) if isinstance(value, datetime) else f"${format_decimal(value)}"
+        return f"{self.label} {'≥' if self.at_least else '≤'} {shown}"
+
 
 SEARCH_COLUMNS = {"action_name": le.c.action_name, "agent_id": le.c.agent_id}
-_MAX_IN_LIST = 5000
 
 
-def filter_clauses(conn: Connection, filters: EntryFilters) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = []
-    if filters.outcome is not None:
-        clauses.append(le.c.outcome == filters.outcome)
-    if filters.action_name is not None:
-        clauses.append(le.c.action_name == filters.action_name)
-    if filters.agent_id is not None:
-        clauses.append(le.c.agent_id == filters.agent_id)
-    if filters.run_id is not None:
-        clauses.append(le.c.run_id == filters.run_id)
-    if filters.min_cost is not None:
-        clauses.append(le.c.cost_usd >= filters.min_cost)
-    if filters.max_cost is not None:
-        clauses.append(le.c.cost_usd <= filters.max_cost)
-    if filters.start_date is not None:
-        clauses.append(le.c.timestamp >= filters.start_date)
-    if filters.end_date is not None:
-        clauses.append(le.c.timestamp <= filters.end_date)
-    if filters.search is not None:
-        clauses.append(search_clause(conn, filters.search))
-    return clauses
-
-
-def search_clause(conn: Connection, term: str) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Search:
     """Case-insensitive substring over action_name, agent_id and outcome.
 
-    These columns hold few distinct values, kept in `ledger_names` at ingest: the
-    term is matched against those values in Python (so `%` and `_` are literal and
-    case folding is the same on every backend), then the big table is filtered with
-    `IN (...)` on indexed columns.
+    These columns hold few distinct values, kept in `ledger_names` at ingest: the term is
+    matched against those values in Python (so `%` and `_` are literal, and case folding is
+    Python's `str.lower` on every backend, beyond ASCII), then the big table is filtered
+    with `IN` on indexed columns, however many names match (`store.db.text_in`).
     """
-    needle = term.lower()
-    matches: dict[str, list[str]] = {kind: [] for kind in SEARCH_COLUMNS}
-    for kind, value in conn.execute(select(ledger_names.c.kind, ledger_names.c.value)):
-        if kind in matches and needle in value.lower():
-            matches[kind].append(value)
-    alternatives: list[ColumnElement[bool]] = []
-    for kind, values in matches.items():
-        if len(values) > _MAX_IN_LIST:
-            column = SEARCH_COLUMNS[kind]
-            alternatives.append(func.lower(column).contains(needle, autoescape=True))
-        elif values:
-            alternatives.append(SEARCH_COLUMNS[kind].in_(sorted(values)))
-    outcomes = [outcome for outcome in OUTCOMES if needle in outcome]
-    if outcomes:
-        alternatives.append(le.c.outcome.in_(outcomes))
-    return or_(*alternatives) if alternatives else false()
+
+    name: str = "search"
+
+    def clause(self, conn: Connection, value: str) -> ColumnElement[bool]:
+        needle = value.lower()
+        matches: dict[str, list[str]] = {kind: [] for kind in SEARCH_COLUMNS}
+        for kind, name in conn.execute(select(ledger_names.c.kind, ledger_names.c.value)):
+            if kind in matches and needle in name.lower():
+                matches[kind].append(name)
+        alternatives = [text_in(conn, SEARCH_COLUMNS[kind], sorted(names))
+                        for kind, names in matches.items() if names]
+        outcomes = [outcome for outcome in OUTCOMES if needle in outcome]
+        if outcomes:
+            alternatives.append(le.c.outcome.in_(outcomes))
+        return or_(*alternatives) if alternatives else false()
+
+    def caption(self, value: str) -> str:
+        return f'search "{value}"'
 
 
-def where(conn: Connection, scope: ColumnElement[bool], filters: EntryFilters) -> ColumnElement[bool]:
-    return and_(scope, *filter_clauses(conn, filters))
+FILTERS: tuple[Any, ...] = (
+    Equals("outcome", le.c.outcome, "outcome"),
+    Equals("action_name", le.c.action_name, "action"),
+    Equals("agent_id", le.c.agent_id, "agent"),
+    Equals("run_id", le.c.run_id, "run"),
+    Bound("min_cost", le.c.cost_usd, "cost", at_least=True),
+    Bound("max_cost", le.c.cost_usd, "cost", at_least=False),
+    Bound("start_date", le.c.timestamp, "time", at_least=True),
+    Bound("end_date", le.c.timestamp, "time", at_least=False),
+    Search(),
+)
+
+
+def active(request: Any) -> list[tuple[Any, Any]]:
+    """(filter, value) for each filter `request` carries with a value."""
+    return [(f, value) for f in FILTERS if (value := getattr(request, f.name, None)) is not None]
+
+
+def filter_clauses(conn: Connection, request: Any) -> list[ColumnElement[bool]]:
+    return [f.clause(conn, value) for f, value in active(request)]
+
+
+def where(conn: Connection, scope: ColumnElement[bool], request: Any) -> ColumnElement[bool]:
+    """The caller's scope and every active filter of `request`."""
+    return and_(scope, *filter_clauses(conn, request))
+
+
+def captions(request: Any) -> list[str]:
+    """One short phrase per active filter, for "filtered by ..." lines and the export log."""
+    return [f.caption(value) for f, value in active(request)]

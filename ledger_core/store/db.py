@@ -159,7 +159,7 @@ def id_in(bind: Bind, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
     which costs far less to send and parse than thousands of separate parameters. (SQLite
     takes at most `MAX_SQLITE_PARAMETERS` per statement: chunk longer lists.)"""
     if is_postgresql(bind):
-        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Uuid())))
+        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Uuid()), unique=True))
     return column.in_(list(ids))
 
 
@@ -170,8 +170,8 @@ def text_in(bind: Bind, column: Any, values: Sequence[str]) -> ColumnElement[boo
     """`column IN values` for any number of text values: on PostgreSQL one array
     parameter, on SQLite one JSON array read by `json_each` (never over its parameter limit)."""
     if is_postgresql(bind):
-        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(Text())))
-    each = func.json_each(bindparam("values", json.dumps(list(values)), type_=Text())).table_valued(
+        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(Text()), unique=True))
+    each = func.json_each(bindparam("values", json.dumps(list(values)), type_=Text(), unique=True)).table_valued(
         sql_column("value"))
     return column.in_(select(each.c.value))
 

@@ -153,7 +153,7 @@ def test_ingest_missing_file_is_an_error_not_a_traceback(ledger, tmp_path):  # t
 
 
 def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-def]
-    from ledger_core.demo.catalog import DEMO_PASSWORDS
+    from ledger_core.demo import DEMO_PASSWORDS
 
     code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
     assert code == 0 and "3000 added" in out
@@ -166,3 +166,40 @@ def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-de
     code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-30")
     assert code == 0 and "nothing added" in out
     assert ledger.query(superuser).total == 3000
+
+
+def test_export_writes_the_same_bytes_as_the_python_api(ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ledger.add_user("alice", org_id="acme", role="user")
+    ledger.add_user("carol", org_id="acme", role="org_admin")
+    ledger.add_user("bob", org_id="acme", role="user")
+    records = [record(outcome="error" if i % 3 == 0 else "success", error_message="=1+1" if i % 3 == 0 else None,
+                      timestamp=f"2025-03-{1 + i % 28:02d}T12:00:00Z", user_id="alice" if i % 2 else "bob")
+               for i in range(60)]
+    assert ledger.ingest(records).added == 60
+    target = tmp_path / "alice-errors.csv"
+    code, _, err = run_cli(ledger, "export", "--user", "alice", "--format", "csv", "--outcome", "error",
+                           "--start-date", "2025-03-01", "-o", str(target))
+    assert code == 0, err
+    expected = b"".join(ledger.export(ledger.principal("alice"), format="csv", outcome="error",
+                                      start_date="2025-03-01"))
+    assert target.read_bytes() == expected
+    assert expected.count(b"\r\n") == 1 + sum(1 for r in records if r["outcome"] == "error" and r["user_id"] == "alice")
+    assert "written to" in err and "TRUNCATED" not in err
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_export_says_when_it_is_truncated_and_refuses_bad_input_without_a_file(ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ledger.add_user("carol", org_id="acme", role="org_admin")
+    ledger.add_user("alice", org_id="acme", role="user")
+    assert ledger.ingest([record() for _ in range(5)]).added == 5
+    target = tmp_path / "out.jsonl"
+    code, _, err = run_cli(ledger, "export", "--user", "carol", "--limit", "2", "-o", str(target))
+    assert code == 0 and "TRUNCATED at --limit 2: 3 matching actions are not in the file" in err
+    assert len(target.read_bytes().splitlines()) == 2
+    for args, word in [(["--limit", "100001"], "Export limit exceeded"), (["--format", "xml"], "format"),
+                       (["--start-date", "soon"], "start_date"), (["--outcome", "maybe"], "outcome")]:
+        bad = tmp_path / "bad.jsonl"
+        code, _, err = run_cli(ledger, "export", "--user", "carol", *args, "-o", str(bad))
+        assert code == 2 and word in err and not bad.exists() and not list(tmp_path.glob("*.part"))
+    code, _, err = run_cli(ledger, "export", "--user", "ghost", "-o", str(tmp_path / "x"))
+    assert code == 2 and "unknown user" in err

@@ -219,3 +219,21 @@ def test_limits_off_by_default_in_tests(ledger) -> None:  # type: ignore[no-unty
         ledger.query(alice)
     with ledger.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(rate_limits)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "99999999999"])
+@pytest.mark.parametrize("name", ["LEDGER_RATE_LIMIT_QUERY", "LEDGER_RATE_LIMIT_STATS", "LEDGER_RATE_LIMIT_EXPORT",
+                                  "LEDGER_RATE_LIMIT_WINDOW"])
+def test_bad_limit_settings_are_refused_at_start_naming_the_setting(monkeypatch, name, value) -> None:  # type: ignore[no-untyped-def]
+    from ledger_core import ConfigurationError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as error:
+        Ledger("sqlite://")
+    assert error.value.field == name and name in error.value.message
+
+
+def test_limit_settings_are_read(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LEDGER_RATE_LIMIT_EXPORT", " 7 ")
+    monkeypatch.setenv("LEDGER_RATE_LIMIT_WINDOW", "60")
+    assert RateLimits.from_env() == RateLimits(query=1000, stats=600, export=7, window_seconds=60)

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from ledger_core import EntryIn
-from ledger_core.demo import catalog as demo
+from ledger_core import demo
 
 END = dt.date(2025, 6, 30)
 N = 20_000
@@ -119,7 +119,7 @@ def test_roughly_chronological(records):
 
 def test_every_record_is_valid(records, window_bounds):
     start, stop = window_bounds
-    assert start.date() >= demo._shift_months(END, -18)
+    assert start.date() >= demo.shift_months(END, -18)
     for r in records:
         assert set(r) == ENTRY_KEYS
         assert uuid.UUID(r["id"]).version == 4 and str(uuid.UUID(r["id"])) == r["id"]
@@ -170,7 +170,7 @@ def test_timestamps_are_never_in_the_future():
         latest = max(_when(r) for r in got)
         assert latest <= after
         assert latest.date() >= (before - dt.timedelta(days=2)).date()  # data reaches today
-        assert min(_when(r) for r in got).date() >= demo._shift_months(today, -18)
+        assert min(_when(r) for r in got).date() >= demo.shift_months(today, -18)
 
 
 def test_runs_are_consistent(records):

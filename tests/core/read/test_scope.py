@@ -5,6 +5,7 @@ A `user` sees only their own runs' actions (not a colleague's in the same organi
 """
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.helpers import walk_ids
 
 from ledger_core import Ledger, Principal
@@ -225,3 +228,38 @@ def test_scope_clause_shapes() -> None:
         for dialect in (sqlite.dialect(), postgresql.dialect()):
             compiled = statement.compile(dialect=dialect)
             assert set(compiled.params.values()) == expected  # values are bound, never formatted in
+
+
+# --- property: whatever a principal asks, nothing outside their scope comes back ---------------
+
+SCOPE_FILTERS = {
+    "outcome": st.sampled_from(OUTCOMES),
+    "action_name": st.sampled_from(ACTIONS),
+    "agent_id": st.sampled_from(AGENTS),
+    "min_cost": st.sampled_from(COSTS),
+    "search": st.sampled_from(["query", "_", "%", "AGENT", "e", "prod-agent-3"]),
+    "start_date": st.sampled_from(["2024-12-30", "2024-12-31", "2025-01-02"]),
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(who=st.sampled_from(sorted(PEOPLE)), filters=st.fixed_dictionaries({}, optional=SCOPE_FILTERS),
+       sort_by=st.sampled_from(["timestamp", "cost", "duration", "name"]))
+def test_no_row_count_or_stat_leaves_the_scope(data: Dataset, who: str, filters: dict[str, Any],
+                                                sort_by: str) -> None:
+    principal = data.principals[who]
+    expected = oracle(data.frame, principal, **filters)
+    got = data.ids(who, sort_by=sort_by, **filters)
+    assert sorted(got) == sorted(expected), (who, filters)
+    org, role = PEOPLE[who]
+    visible = data.frame if role == "superuser" else data.frame[
+        (data.frame["org_id"] == org) & ((data.frame["user_id"] == who) | (role == "org_admin"))]
+    assert set(got) <= set(visible["id"])
+    stats_filters = {k: v for k, v in filters.items() if k in ("agent_id", "start_date")}
+    stats = data.ledger.stats(principal, **stats_filters)
+    assert stats.total_actions == len(oracle(data.frame, principal, **stats_filters))
+    export = data.ledger.export(principal, format="jsonl", limit=100_000,
+                                **{k: v for k, v in filters.items() if k in ("outcome", "action_name", "agent_id",
+                                                                             "start_date")})
+    exported = [json.loads(line)["id"] for line in b"".join(export).decode().splitlines()]
+    assert set(exported) <= set(visible["id"])
