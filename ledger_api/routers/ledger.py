@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Any, AsyncIterator, Literal
+from typing import Annotated, Any, AsyncGenerator, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from ledger_core import Export, LedgerStats, Principal
 
@@ -95,7 +96,7 @@ EXPORT_HEADERS: dict[str, Any] = {
 }
 
 
-async def _stream(export: Export) -> AsyncIterator[bytes]:
+async def _stream(export: Export) -> AsyncGenerator[bytes, None]:
     """The export's chunks, read in a worker thread; the export is closed (its database
     connection freed, the export log told) however the stream ends, a client that
     disconnects included."""
@@ -111,6 +112,20 @@ async def _stream(export: Export) -> AsyncIterator[bytes]:
             await run_in_threadpool(export.close)
 
 
+class ExportResponse(StreamingResponse):
+    """A StreamingResponse that always closes its stream: when the client disconnects the
+    server's `send` raises, and the generator would otherwise wait for the garbage collector."""
+
+    body_iterator: AsyncGenerator[bytes, None]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.body_iterator.aclose()
+
+
 @router.get(
     "/ledger/export",
     summary="Export the ledger",
@@ -119,7 +134,7 @@ async def _stream(export: Export) -> AsyncIterator[bytes]:
                 "row, nested fields as JSON text, formula-like cells prefixed with `'`). At most `limit` rows; "
                 "`X-Total-Count` and `X-Export-Truncated` say whether the file holds everything that matched. "
                 "Every export is recorded in the export log.",
-    response_class=StreamingResponse,
+    response_class=ExportResponse,
     responses={
         200: {"description": "The file.", "headers": EXPORT_HEADERS, "content": {
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -141,12 +156,12 @@ def export_ledger(
     limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": 100_000}, description=(
         "Maximum rows, 1 to 100,000. Above 100,000 the answer is 422 `export_limit_exceeded` "
         "(narrow the dates, add filters or export in batches)."))] = 10_000,
-) -> StreamingResponse:
+) -> ExportResponse:
     export = ledger_of(request).export(
         principal, format=format, limit=limit, outcome=outcome, action_name=action_name, agent_id=agent_id,
         start_date=start_date, end_date=end_date,
     )
     headers = dict(export.headers)
     media_type = headers.pop("Content-Type")
-    return StreamingResponse(_stream(export), media_type=media_type, headers=headers)
+    return ExportResponse(_stream(export), media_type=media_type, headers=headers)
 
