@@ -19,7 +19,7 @@ import jwt
 
 from ledger_core import Ledger
 
-JWT_KEY = "test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+JWT_KEY = "test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEF"
 PASSWORD = "correct horse battery staple"
 
 
