@@ -1,6 +1,7 @@
 """API fixtures: the data set of `helpers.py` in one ledger per backend, and clients."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,10 +21,22 @@ def api_ledger(make_ledger) -> Ledger:  # type: ignore[no-untyped-def]
     return ledger
 
 
-def make_client(ledger: Ledger, **settings: Any) -> Any:
-    return test_client(create_app(ledger, ApiSettings(jwt_key=JWT_KEY, **settings)))
-
-
 @pytest.fixture(scope="session")
-def client(api_ledger) -> Any:  # type: ignore[no-untyped-def]
-    return make_client(api_ledger)
+def client(api_ledger) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """A client of the API over the data set (kept open: one event loop for all requests)."""
+    with test_client(create_app(api_ledger, ApiSettings(jwt_key=JWT_KEY))) as opened:
+        yield opened
+
+
+@pytest.fixture
+def client_for() -> Iterator[Callable[..., Any]]:
+    """`client_for(ledger, **settings)`: a client of an API over another ledger, closed after the test."""
+    opened: list[Any] = []
+
+    def make(ledger: Ledger, **settings: Any) -> Any:
+        opened.append(test_client(create_app(ledger, ApiSettings(jwt_key=JWT_KEY, **settings))))
+        return opened[-1].__enter__()
+
+    yield make
+    for item in opened:
+        item.__exit__(None, None, None)

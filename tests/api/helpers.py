@@ -43,7 +43,6 @@ OWNERS = ["alice", "bob", "carol", "dave"]  # who owns runs (erin and root own n
 
 ACTIONS = ["database_query", "http_request", "send_email", "web_scrape", "llm_call"]
 AGENTS = ["prod-agent-3", "prod-agent-30", "dev_agent%1"]
-OUTCOMES = ["success", "success", "error", "success", "blocked"]
 RISKS = ["low", "medium", "high", "critical"]
 START = datetime(2024, 10, 1, tzinfo=timezone.utc)
 RUNS_PER_OWNER = 6
@@ -66,7 +65,9 @@ def make_records() -> list[dict[str, Any]]:
             run_start = START + timedelta(days=15 * r, hours=3 * o)
             for a in range(ACTIONS_PER_RUN):
                 n = run_number * ACTIONS_PER_RUN + a
-                outcome = OUTCOMES[n % len(OUTCOMES)]
+                # every third run fails (two errors); the others only succeed or are blocked
+                outcome = ("error" if run_number % 3 == 0 and a % 5 == 2 else "blocked" if a % 5 == 4
+                           else "success")
                 moment = run_start + timedelta(minutes=7 * a, microseconds=n)
                 if a == 0 and r == 2:
                     moment = datetime(2024, 10, 31, tzinfo=timezone.utc)  # exactly midnight, a day boundary
@@ -97,7 +98,30 @@ def make_records() -> list[dict[str, Any]]:
 
 
 RECORDS = make_records()
-RUN_OWNERS = {record["run_id"]: record["user_id"] for record in RECORDS}
+
+
+def runs_of(username: str, **params: Any) -> list[dict[str, Any]]:
+    """The runs `username` may see (SPEC section 1's hierarchical view), newest first:
+    started_at = first action, status failed when an action failed; `params` filter them
+    like GET /api/v1/runs (agent_id, start_date and end_date on started_at, status)."""
+    runs: dict[str, dict[str, Any]] = {}
+    for record in RECORDS:
+        if not visible(username, record):
+            continue
+        run = runs.setdefault(record["run_id"], {
+            "id": record["run_id"], "user_id": record["user_id"], "org_id": record["org_id"],
+            "agent_id": record["agent_id"], "started_at": _moment(record), "status": "completed", "actions": 0})
+        run["started_at"] = min(run["started_at"], _moment(record))
+        run["actions"] += 1
+        if record["outcome"] == "error":
+            run["status"] = "failed"
+    selected = [
+        run for run in runs.values()
+        if params.get("agent_id") in (None, run["agent_id"]) and params.get("status") in (None, run["status"])
+        and ("start_date" not in params or run["started_at"] >= _instant(params["start_date"]))
+        and ("end_date" not in params or run["started_at"] <= _instant(params["end_date"], end=True))
+    ]
+    return sorted(selected, key=lambda run: (run["started_at"], run["id"]), reverse=True)
 
 
 def visible(username: str, record: dict[str, Any]) -> bool:

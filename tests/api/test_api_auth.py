@@ -16,7 +16,6 @@ from ledger_api.app import create_app
 from ledger_api.settings import ApiSettings, MissingSetting
 from ledger_core import Ledger
 
-from tests.api.conftest import make_client
 from tests.api.helpers import JWT_KEY, PASSWORD, RECORDS, error_of, expected_ids, token_for
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -158,10 +157,10 @@ class Clock:
         return self.now
 
 
-def test_login_lockout_answers_429_with_retry_after(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_login_lockout_answers_429_with_retry_after(ledger, client_for) -> None:  # type: ignore[no-untyped-def]
     ledger.add_user("lucy", org_id="acme", role="user", password=PASSWORD)
     ledger.clock = clock = Clock(1_800_000_000.0)
-    client = make_client(ledger)
+    client = client_for(ledger)
     for _ in range(10):
         assert client.post(TOKEN, json={"username": "lucy", "password": "guess"}).status_code == 401
     response = client.post(TOKEN, json={"username": "lucy", "password": PASSWORD})  # even the right one
@@ -173,12 +172,12 @@ def test_login_lockout_answers_429_with_retry_after(ledger) -> None:  # type: ig
     assert client.post(TOKEN, json={"username": "lucy", "password": PASSWORD}).status_code == 200
 
 
-def test_role_change_and_revocation_apply_at_once(ledger) -> None:  # type: ignore[no-untyped-def]
+def test_role_change_and_revocation_apply_at_once(ledger, client_for) -> None:  # type: ignore[no-untyped-def]
     ledger.add_user("alice", org_id="acme", role="user", password=PASSWORD)
     ledger.add_user("bob", org_id="acme", role="user", password=PASSWORD)
     mine = [r for r in RECORDS if r["user_id"] in ("alice", "bob")]
     assert ledger.ingest(mine).added == len(mine)
-    client = make_client(ledger)
+    client = client_for(ledger)
     record, key = ledger.create_api_key("alice")
     for headers in ({"Authorization": f"Bearer {token_for('alice')}"}, {"X-API-Key": key}):
         assert client.get("/api/v1/ledger", headers=headers).json()["total"] == len(expected_ids("alice"))
