@@ -35,7 +35,8 @@ def shorten(message: str) -> str:
     keeps its start and says how long it was; the whole stays under 400 characters."""
     text = _LONG_WORD.sub(_cut_word, message)
     if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS - 15] + f"…[{len(message):,} characters]"
+        suffix = f"…[{len(message):,} characters]"
+        text = text[:MAX_MESSAGE_CHARS - len(suffix)] + suffix
     return text
 
 
