@@ -8,6 +8,7 @@ from typing import Annotated, Any, AsyncGenerator, Literal
 import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
@@ -22,6 +23,8 @@ from .common import (
 router = APIRouter(tags=["ledger"])
 
 Outcome = Literal["success", "error", "blocked"]
+# Read as an exact decimal (no binary float on the way to the ledger), documented as a number.
+Cost = Annotated[Decimal | None, WithJsonSchema({"type": "number", "minimum": 0})]
 JSON = "application/json"
 
 
@@ -46,9 +49,8 @@ def query_ledger(
     action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
     agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
     run_id: Annotated[uuid.UUID | None, Query(description="Only actions of this run (a UUID).")] = None,
-    min_cost: Annotated[Decimal | None, Query(ge=0, description="Minimum cost in USD, inclusive.")] = None,
-    max_cost: Annotated[Decimal | None, Query(ge=0, description="Maximum cost in USD, inclusive; "
-                                                                "not below min_cost.")] = None,
+    min_cost: Annotated[Cost, Query(ge=0, description="Minimum cost in USD, inclusive.")] = None,
+    max_cost: Annotated[Cost, Query(ge=0, description="Maximum cost in USD, inclusive; not below min_cost.")] = None,
     start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
     end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
     search: Annotated[str | None, Query(max_length=MAX_NAME, description=(
