@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_core import EntryIn, Ledger, LedgerError, RateLimitExceeded
 
+from .deps import REALM
 from .errors import ApiError, shorten, shorten_field
 from .middleware import BodyLimit, BodyTooLarge, RateLimitHeaders
 from .routers import auth, ingest, ledger as ledger_routes, runs
@@ -88,7 +89,7 @@ def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, RateLimitExceeded):
         headers["Retry-After"] = str(exc.retry_after)
     if STATUS_BY_CODE.get(exc.code) == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="agent-activity-ledger"'
+        headers["WWW-Authenticate"] = f'Bearer realm="{REALM}"'
     return error_response(exc.code, exc.message, exc.field, headers)
 
 
