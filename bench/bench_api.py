@@ -13,7 +13,9 @@ Never run as a test: the figures depend on the machine.
 
 The mix (weights): queries 70 (first pages, filters, a date range, a search, a deeper page,
 a cost sort), stats 15 (one month, or one agent), exports 15 (1,000 rows, JSONL or CSV).
-Users: a superuser, two org admins and three users of the demo data set.
+Users: a superuser, two org admins and three users of the demo data set. By default each
+client sends its next request as soon as the last one is answered (a saturating load);
+`--think S` pauses 0..2S seconds (S on average) before each request, like people at screens.
 """
 from __future__ import annotations
 
@@ -104,10 +106,15 @@ async def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float 
 
 
 async def client_loop(client: httpx.AsyncClient, keys: dict[str, str], mix: dict[str, list[Any]], stop: float,
-                      rng: random.Random, timings: dict[str, list[float]], errors: Counter[str]) -> None:
+                      rng: random.Random, timings: dict[str, list[float]], errors: Counter[str],
+                      think: float) -> None:
     kinds = list(WEIGHTS)
     weights = [WEIGHTS[k] for k in kinds]
     while time.monotonic() < stop:
+        if think:
+            await asyncio.sleep(rng.uniform(0, 2 * think))
+            if time.monotonic() >= stop:
+                break
         kind = rng.choices(kinds, weights)[0]
         path, params = rng.choice(mix[kind])
         user = rng.choice(USERS)
@@ -151,7 +158,7 @@ async def run(args: argparse.Namespace) -> None:
             started = time.monotonic()
             stop = started + args.duration
             await asyncio.gather(*(client_loop(client, keys, mix, stop, random.Random(args.seed + i), timings,
-                                               errors) for i in range(args.clients)))
+                                               errors, args.think) for i in range(args.clients)))
             elapsed = time.monotonic() - started
     finally:
         server.terminate()
@@ -161,7 +168,8 @@ async def run(args: argparse.Namespace) -> None:
         ledger.dispose()
 
     total = sum(len(v) for v in timings.values())
-    print(f"{args.clients} clients, {elapsed:.0f} s, {args.workers} uvicorn worker(s), ledger {args.url}")
+    pause = f", a pause of 0-{2 * args.think:g} s before each request" if args.think else ", no pause"
+    print(f"{args.clients} clients{pause}, {elapsed:.0f} s, {args.workers} uvicorn worker(s), ledger {args.url}")
     print(f"throughput: {total / elapsed:.1f} requests/s ({total} answered 200, {sum(errors.values())} errors)\n")
     print("| kind | requests | req/s | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|---|---|")
@@ -183,6 +191,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8760, help="first port to try (8700-8799)")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--think", type=float, default=0,
+                        help="mean pause in seconds before each request of a client (0: back to back)")
     args = parser.parse_args()
     if not 8700 <= args.port <= 8799:
         parser.error("--port must be within 8700-8799")
