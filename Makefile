@@ -1,11 +1,12 @@
-# The two commands of README.md: `make run` and `make test`.
+# The two commands of README.md: `make run` and `make test`; `make api` starts the REST API.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+API_PORT ?= 8000
 ACTIONS ?= 200000
 
-.PHONY: run test demo install clean-data
+.PHONY: run api test demo install clean-data
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,12 @@ install: $(VENV)/.installed
 run: install .streamlit/secrets.toml
 	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+## Install, load the demo data (once), make sure of an API signing key and start the REST API on 127.0.0.1.
+api: install .streamlit/secrets.toml
+	$(BIN)/python scripts/ensure-secret ledger_jwt_key
+	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)
+	$(BIN)/uvicorn ledger_api.app:app --host 127.0.0.1 --port $(API_PORT)
 
 demo: install
 	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)

@@ -2,7 +2,7 @@
 No Streamlit, no HTTP: the pages, the REST API, the command line and notebooks all call
 `Ledger` (see `ledger.py`) and the request and response models of `contract/`."""
 from .access.admin import Admin
-from .access.ratelimit import RateLimiter
+from .access.ratelimit import RateLimiter, RateLimitStatus
 from .config import database_url, secret
 from .contract.common import Principal
 from .contract.entry import ComplianceMetadata, EntryIn, LedgerEntry
@@ -31,7 +31,8 @@ __all__ = [
     "Admin", "ComplianceMetadata", "ConfigurationError", "EntryFilters", "EntryIn", "Export",
     "ExportLimitExceeded", "ExportLogRecord", "ExportRequest", "Facets", "FileUnreadable", "Forbidden",
     "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",
-    "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimiter",
+    "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimitStatus",
+    "RateLimiter",
     "Refusal", "RunDetail", "RunPage", "RunRequest", "RunSummary", "RunsQuery", "StatsRequest",
     "UnknownPrincipal", "database_url", "secret",
 ]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -58,6 +59,20 @@ def _per_window(window: int) -> str:
     if window == 86400:
         return "per day"
     return f"per {window} seconds"
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    """A user's budget for one kind of call, right now (what `X-RateLimit-*` headers say).
+
+    `reset_after`: whole seconds until the current window ends; with no open window (no
+    call yet, or the last window has ended) the budget is whole and the next call opens a
+    window of `window` seconds, so it is `window`."""
+
+    limit: int
+    remaining: int
+    reset_after: int
+    window: int
 
 
 class RateLimiter:
@@ -115,6 +130,18 @@ class RateLimiter:
         if row is None or row.window_start <= now - self.window:
             return None
         return float(row.window_start), int(row.count)
+
+    def status(self, user_id: str, kind: str) -> RateLimitStatus:
+        """The limit, the calls left and the seconds until the window ends, without
+        spending a call (one primary-key lookup)."""
+        limit = self.limit_for(kind)
+        now = float(self.clock())
+        current = self._current(user_id, kind, now)
+        if current is None:
+            return RateLimitStatus(limit=limit, remaining=limit, reset_after=self.window, window=self.window)
+        window_start, count = current
+        return RateLimitStatus(limit=limit, remaining=max(0, limit - count),
+                               reset_after=self._wait(window_start, now), window=self.window)
 
     def remaining(self, user_id: str, kind: str) -> int:
         """Calls `user_id` may still make in the current window (none spent by asking)."""

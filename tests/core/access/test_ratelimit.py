@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ledger_core import Ledger, RateLimitExceeded
-from ledger_core.access.ratelimit import RateLimiter
+from ledger_core.access.ratelimit import RateLimiter, RateLimitStatus
 from ledger_core.config import RateLimits
 from ledger_core.store.schema import export_log, rate_limits
 
@@ -124,7 +124,7 @@ import json, sys, time
 from ledger_core.config import RateLimits
 from ledger_core.store.db import make_engine
 from ledger_core.errors import RateLimitExceeded
-from ledger_core.access.ratelimit import RateLimiter
+from ledger_core.access.ratelimit import RateLimiter, RateLimitStatus
 
 url, user, kind, hits, now, limit, start_at = sys.argv[1:8]
 limiter = RateLimiter(make_engine(url), RateLimits(**{kind: int(limit)}), clock=lambda: float(now))
@@ -237,3 +237,37 @@ def test_limit_settings_are_read(monkeypatch) -> None:  # type: ignore[no-untype
     monkeypatch.setenv("LEDGER_RATE_LIMIT_EXPORT", " 7 ")
     monkeypatch.setenv("LEDGER_RATE_LIMIT_WINDOW", "60")
     assert RateLimits.from_env() == RateLimits(query=1000, stats=600, export=7, window_seconds=60)
+
+
+# --- status: what the API sends as X-RateLimit-* headers ---------------------------------
+
+def test_status_follows_the_window(ledger) -> None:  # type: ignore[no-untyped-def]
+    clock = FakeClock()
+    limiter = RateLimiter(ledger.engine, clock=clock)  # default limits: 1000/600/100 an hour
+    # no call yet: the whole budget, and the next call opens a full window
+    assert limiter.status("alice", "export") == RateLimitStatus(100, 100, 3600, 3600)
+    limiter.hit("alice", "export")
+    clock.now += 100.4
+    limiter.hit("alice", "export")
+    status = limiter.status("alice", "export")
+    assert (status.limit, status.remaining, status.reset_after) == (100, 98, 3500)  # ceil(3499.6)
+    # asking spends nothing; other kinds and users are separate
+    assert limiter.status("alice", "export").remaining == 98
+    assert limiter.status("alice", "query").remaining == 1000
+    assert limiter.status("bob", "export").remaining == 100
+    # used up: remaining stays 0 (refused calls are counted but never go below 0)
+    for _ in range(98):
+        limiter.hit("alice", "export")
+    with pytest.raises(RateLimitExceeded) as caught:
+        limiter.hit("alice", "export")
+    status = limiter.status("alice", "export")
+    assert status.remaining == 0
+    assert status.reset_after == caught.value.retry_after == limiter.retry_after("alice", "export")
+    # the window ends: a whole budget again
+    clock.now = T0 + 3600
+    assert limiter.status("alice", "export") == RateLimitStatus(100, 100, 3600, 3600)
+
+
+def test_status_of_an_unknown_kind_is_refused(ledger) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="unknown rate-limited kind"):
+        RateLimiter(ledger.engine).status("alice", "ingest")

@@ -1,0 +1,1 @@
+"""One router per resource: auth, ledger (query, stats, export), runs, ingest."""
