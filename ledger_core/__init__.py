@@ -5,6 +5,7 @@ from .access.admin import Admin
 from .access.ratelimit import RateLimiter, RateLimitStatus
 from .config import database_url, secret
 from .contract.common import Principal
+from .contract.compliance import ComplianceRequest, ComplianceSummary
 from .contract.entry import ComplianceMetadata, EntryIn, LedgerEntry
 from .contract.export import ExportLogRecord, ExportRequest
 from .contract.facets import Facets
@@ -28,7 +29,8 @@ from .formats.export import Export
 from .ledger import Ledger
 
 __all__ = [
-    "Admin", "ComplianceMetadata", "ConfigurationError", "EntryFilters", "EntryIn", "Export",
+    "Admin", "ComplianceMetadata", "ComplianceRequest", "ComplianceSummary", "ConfigurationError",
+    "EntryFilters", "EntryIn", "Export",
     "ExportLimitExceeded", "ExportLogRecord", "ExportRequest", "Facets", "FileUnreadable", "Forbidden",
     "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",
     "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimitStatus",

@@ -129,8 +129,7 @@ def cmd_apikey_revoke(ledger: Ledger, args: argparse.Namespace) -> int:
 def cmd_export(ledger: Ledger, args: argparse.Namespace) -> int:
     """Write an export for `--user`'s scope, whole or not at all (a `.part` file until done)."""
     principal = ledger.principal(args.user)
-    filters = {name: getattr(args, name) for name in ("outcome", "action_name", "agent_id", "start_date", "end_date")
-               if getattr(args, name) is not None}
+    filters = {name: getattr(args, name) for name in EXPORT_FILTERS if getattr(args, name) is not None}
     export = ledger.export(principal, format=args.format, limit=args.limit, **filters)
     show = _export_progress(sys.stderr, export.rows)
     with export:
@@ -191,6 +190,22 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+EXPORT_FILTERS = ("outcome", "action_name", "agent_id", "start_date", "end_date", "risk_level", "min_risk",
+                  "data_classification", "decision", "regulatory_framework", "pii_detected")
+
+
+def add_compliance_filters(p: argparse.ArgumentParser) -> None:
+    """The compliance filters of an export or an audit pack (checked by the ledger, which
+    names a bad value)."""
+    p.add_argument("--risk-level", dest="risk_level", help="low, medium, high, critical, or several: high,critical")
+    p.add_argument("--min-risk", dest="min_risk", help="that level and above (low < medium < high < critical)")
+    p.add_argument("--data-classification", dest="data_classification",
+                   help="public, internal, confidential, restricted, or several joined by commas")
+    p.add_argument("--decision", help="allow, deny or review")
+    p.add_argument("--regulatory-framework", dest="regulatory_framework", help="e.g. GDPR (exact)")
+    p.add_argument("--pii-detected", dest="pii_detected", help="true or false")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent-id", dest="agent_id", help="exact agent id")
     p.add_argument("--start-date", dest="start_date", help="ISO 8601; a date alone means 00:00 UTC")
     p.add_argument("--end-date", dest="end_date", help="ISO 8601; a date alone means the whole day")
+    add_compliance_filters(p)
     p.add_argument("-o", "--output", required=True, help="file to write, or - for standard output")
     p.set_defaults(func=cmd_export)
     return parser

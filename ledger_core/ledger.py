@@ -12,6 +12,7 @@ from .access.admin import Admin
 from .access.ratelimit import RateLimiter
 from .config import RateLimits, database_url
 from .contract.common import Principal
+from .contract.compliance import ComplianceRequest, ComplianceSummary
 from .contract.export import ExportLogRecord, ExportRequest
 from .contract.facets import Facets
 from .contract.ingest import IngestReport
@@ -21,6 +22,7 @@ from .contract.stats import LedgerStats, StatsRequest
 from .errors import UnknownPrincipal
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
+from .read.compliance import compliance_summary
 from .read.facets import read_facets
 from .read.query import run_query
 from .read.runs import get_run, list_runs
@@ -136,6 +138,16 @@ class Ledger:
         self._check_rate(principal, "stats")
         with read_snapshot(self.engine) as conn:
             return run_stats(conn, principal, request)
+
+    def compliance(self, principal: Principal, **params: Any) -> ComplianceSummary:
+        """The compliance summary of the actions in scope (see `ComplianceSummary`):
+        start_date, end_date, agent_id and the compliance filters. Org admins and
+        superusers; a plain user only in an Enterprise organization (else `Forbidden`).
+        Counts against the stats rate limit."""
+        request = ComplianceRequest.parse(**params)
+        self._check_rate(principal, "stats")
+        with read_snapshot(self.engine) as conn:
+            return compliance_summary(conn, principal, request)
 
     def export(self, principal: Principal, **params: Any) -> Export:
         """A streamed export scoped to `principal` (SPEC section 5); see `formats.export.Export`.

@@ -1,7 +1,9 @@
 """What the routers share: the documented error answers and headers, parameter texts."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from ..schemas import ErrorOut
 
@@ -17,6 +19,7 @@ _ERRORS: dict[int, dict[str, Any]] = {
     401: {"description": "No credentials, or invalid ones (`unauthenticated`).",
           "headers": {"WWW-Authenticate": {"description": 'Bearer realm="agent-activity-ledger"',
                                            "schema": {"type": "string"}}}},
+    403: {"description": "Signed in, but not allowed (`forbidden`)."},
     404: {"description": "No such run, or one outside the caller's scope (`not_found`)."},
     413: {"description": "The body is over the route's size limit (`payload_too_large`)."},
     415: {"description": "The body is neither JSON nor a form (`unsupported_media_type`)."},
@@ -47,3 +50,25 @@ OUTCOME_HELP = "Only actions with this outcome."
 ACTION_HELP = "Exact action name, e.g. `database_query`."
 AGENT_HELP = "Exact agent id, e.g. `prod-agent-3`."
 MAX_NAME = 200
+
+
+def compliance_filters(
+    risk_level: Annotated[str | None, Query(max_length=64, description=(
+        "Risk level: `low`, `medium`, `high` or `critical`, or several joined by commas (`high,critical`)."))] = None,
+    min_risk: Annotated[str | None, Query(max_length=16, description=(
+        "That risk level and above, in the order low < medium < high < critical."))] = None,
+    data_classification: Annotated[str | None, Query(max_length=64, description=(
+        "Compliance data classification: `public`, `internal`, `confidential` or `restricted`, or several "
+        "joined by commas. Actions without compliance metadata never match."))] = None,
+    decision: Annotated[str | None, Query(max_length=16, description=(
+        "Compliance decision: `allow`, `deny` or `review`. Actions without compliance metadata never match."))] = None,
+    regulatory_framework: Annotated[str | None, Query(max_length=64, description=(
+        "Actions whose compliance metadata lists this framework (exact, e.g. `GDPR`)."))] = None,
+    pii_detected: Annotated[str | None, Query(max_length=8, description=(
+        "`true` or `false`: whether the compliance metadata says PII was detected."))] = None,
+) -> dict[str, str]:
+    """The compliance filters (SPEC section 3b), as given; the ledger checks them and names
+    a bad one. All default to none, so the seed's contract is unchanged."""
+    given = {"risk_level": risk_level, "min_risk": min_risk, "data_classification": data_classification,
+             "decision": decision, "regulatory_framework": regulatory_framework, "pii_detected": pii_detected}
+    return {name: value for name, value in given.items() if value is not None}

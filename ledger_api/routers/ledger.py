@@ -12,12 +12,13 @@ from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
-from ledger_core import Export, LedgerStats, Principal
+from ledger_core import ComplianceSummary, Export, LedgerStats, Principal
 
 from ..deps import caller, ledger_of
 from ..schemas import LedgerPageOut
 from .common import (
-    ACTION_HELP, AGENT_HELP, END_HELP, MAX_NAME, OUTCOME_HELP, RATE_HEADERS, START_HELP, errors,
+    ACTION_HELP, AGENT_HELP, END_HELP, MAX_NAME, OUTCOME_HELP, RATE_HEADERS, START_HELP, compliance_filters,
+    errors,
 )
 
 router = APIRouter(tags=["ledger"])
@@ -43,6 +44,7 @@ def _json(body: str) -> Response:
 def query_ledger(
     request: Request,
     principal: Annotated[Principal, Depends(caller("query"))],
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
     page: Annotated[int, Query(ge=0, le=10_000_000, description="Page number, 0-indexed.")] = 0,
     page_size: Annotated[int, Query(ge=1, le=1000, description="Actions per page, 1 to 1000.")] = 100,
     outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
@@ -62,7 +64,7 @@ def query_ledger(
     page_result = ledger_of(request).query(
         principal, page=page, page_size=page_size, outcome=outcome, action_name=action_name, agent_id=agent_id,
         run_id=run_id, min_cost=min_cost, max_cost=max_cost, start_date=start_date, end_date=end_date,
-        search=search, sort_by=sort_by, sort_order=sort_order,
+        search=search, sort_by=sort_by, sort_order=sort_order, **compliance,
     )
     return _json(page_result.to_json())
 
@@ -78,12 +80,38 @@ def query_ledger(
 def ledger_stats(
     request: Request,
     principal: Annotated[Principal, Depends(caller("stats"))],
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
     start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
     end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
     agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
 ) -> Response:
-    stats = ledger_of(request).stats(principal, start_date=start_date, end_date=end_date, agent_id=agent_id)
+    stats = ledger_of(request).stats(principal, start_date=start_date, end_date=end_date, agent_id=agent_id,
+                                     **compliance)
     return _json(stats.to_json())
+
+
+@router.get(
+    "/ledger/compliance",
+    summary="Compliance summary",
+    description="For the actions in the caller's scope in a period: counts by risk level, decision, data "
+                "classification, PII and regulatory framework, the actions that need a review (decision `review`, "
+                "no reviewer yet; the newest 20 and their total), and the riskiest agents and actions. Org admins "
+                "and superusers; a plain user only in an Enterprise organization (403 otherwise). Counts against "
+                "the stats rate limit.",
+    responses={200: {"model": ComplianceSummary, "headers": RATE_HEADERS, "description": "The summary."},
+               **errors(401, 403, 422, 429, rate_limited=True)},
+)
+def compliance_summary(
+    request: Request,
+    principal: Annotated[Principal, Depends(caller("stats"))],
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
+    start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
+    end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
+    agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
+) -> Response:
+    summary = ledger_of(request).compliance(principal, start_date=start_date, end_date=end_date, agent_id=agent_id,
+                                            **compliance)
+    return _json(summary.to_json())
 
 
 EXPORT_HEADERS: dict[str, Any] = {
@@ -149,6 +177,7 @@ class ExportResponse(StreamingResponse):
 def export_ledger(
     request: Request,
     principal: Annotated[Principal, Depends(caller("export"))],
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
     format: Annotated[Literal["jsonl", "json", "csv"], Query(description="File format.")] = "jsonl",
     outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
     action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
@@ -161,7 +190,7 @@ def export_ledger(
 ) -> ExportResponse:
     export = ledger_of(request).export(
         principal, format=format, limit=limit, outcome=outcome, action_name=action_name, agent_id=agent_id,
-        start_date=start_date, end_date=end_date,
+        start_date=start_date, end_date=end_date, **compliance,
     )
     headers = dict(export.headers)
     media_type = headers.pop("Content-Type")

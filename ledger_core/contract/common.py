@@ -23,12 +23,16 @@ Outcome = Literal["success", "error", "blocked"]
 RiskLevel = Literal["low", "medium", "high", "critical"]
 Role = Literal["user", "org_admin", "superuser"]
 SortBy = Literal["timestamp", "cost", "duration", "name"]
+Decision = Literal["allow", "deny", "review"]
+Classification = Literal["public", "internal", "confidential", "restricted"]
 SortOrder = Literal["asc", "desc"]
 
 OUTCOMES: tuple[str, ...] = ("success", "error", "blocked")
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high", "critical")
 ROLES: tuple[str, ...] = ("user", "org_admin", "superuser")
 SORT_KEYS: tuple[str, ...] = ("timestamp", "cost", "duration", "name")
+DECISIONS: tuple[str, ...] = ("allow", "deny", "review")
+DATA_CLASSIFICATIONS: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
 
 MAX_NAME_LENGTH = 200
 COST_QUANTUM = Decimal(1).scaleb(-COST_SCALE)

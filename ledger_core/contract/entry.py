@@ -5,13 +5,15 @@ import math
 import uuid
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..store.types import COST_SCALE
 from .common import (
     COST_QUANTUM,
+    Classification,
+    Decision,
     MAX_NAME_LENGTH,
     Money,
     Outcome,
@@ -26,8 +28,6 @@ from .common import (
 NESTED_FIELDS: tuple[str, ...] = ("input", "output", "metadata", "compliance")
 """The fields holding JSON values (stored, hashed and exported as canonical JSON text)."""
 
-DECISIONS: tuple[str, ...] = ("allow", "deny", "review")
-DATA_CLASSIFICATIONS: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
 
 
 class ComplianceMetadata(BaseModel):
@@ -37,8 +37,8 @@ class ComplianceMetadata(BaseModel):
 
     policy_id: str
     policy_version: str
-    decision: Literal["allow", "deny", "review"]
-    data_classification: Literal["public", "internal", "confidential", "restricted"]
+    decision: Decision
+    data_classification: Classification
     pii_detected: bool
     regulatory_frameworks: list[str] = Field(default_factory=list)
     retention_until: date

@@ -9,7 +9,19 @@ from pydantic import BeforeValidator
 
 from ..errors import ExportLimitExceeded
 from .common import optional_text, shorten, whole_number
-from .fields import EndDate, OptionalText, OutcomeFilter, Request, StartDate
+from .fields import (
+    Classifications,
+    DecisionFilter,
+    EndDate,
+    Flag,
+    Framework,
+    MinRisk,
+    OptionalText,
+    OutcomeFilter,
+    Request,
+    RiskLevels,
+    StartDate
+)
 from .query import EntryFilters
 
 EXPORT_FORMATS: tuple[str, ...] = ("jsonl", "json", "csv")
@@ -63,6 +75,12 @@ class ExportRequest(Request):
     agent_id: OptionalText = None
     start_date: StartDate = None
     end_date: EndDate = None
+    risk_level: RiskLevels = None
+    min_risk: MinRisk = None
+    data_classification: Classifications = None
+    decision: DecisionFilter = None
+    regulatory_framework: Framework = None
+    pii_detected: Flag = None
 
     def filters(self) -> EntryFilters:
         return EntryFilters.model_validate(self.model_dump(exclude={"format", "limit"}))

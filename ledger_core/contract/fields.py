@@ -18,12 +18,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from ..errors import LedgerValidationError
 from .common import (
     COST_QUANTUM,
+    DATA_CLASSIFICATIONS,
     MAX_NAME_LENGTH,
+    RISK_LEVELS,
+    Classification,
+    Decision,
     Outcome,
+    RiskLevel,
     optional_text,
     parse_cost,
     parse_instant,
     parse_uuid,
+    shorten,
     validate,
     whole_number,
 )
@@ -56,6 +62,40 @@ def _run_id(value: Any) -> Any:
     return None if value is None else parse_uuid(value)
 
 
+def _one_or_several(allowed: tuple[str, ...]) -> Any:
+    """A parser for "one value, or several joined by commas" (`high,critical`), or a list of
+    them: a tuple of known values in their canonical order, None when empty."""
+    def parse(value: Any) -> Any:
+        value = optional_text(value)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",")]
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            parts = [optional_text(part) for part in value]
+        else:
+            raise ValueError(f"must be one of {', '.join(allowed)}, or several joined by commas")
+        for part in parts:
+            if part not in allowed:
+                raise ValueError(f"{shorten(part)} is not one of {', '.join(allowed)}")
+        return tuple(choice for choice in allowed if choice in parts) or None
+    return parse
+
+
+def _flag(value: Any) -> Any:
+    """true or false (also `1`/`0`, any case); the empty string means "not given"."""
+    value = optional_text(value)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0"):
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"{shorten(value)} is not true or false")
+
+
 OptionalText = Annotated[Annotated[str, Field(max_length=MAX_NAME_LENGTH)] | None, BeforeValidator(optional_text)]
 OutcomeFilter = Annotated[Outcome | None, BeforeValidator(optional_text)]
 RunId = Annotated[uuid.UUID | None, BeforeValidator(_run_id)]
@@ -66,6 +106,16 @@ StartDate = Annotated[datetime | None, BeforeValidator(_start)]
 EndDate = Annotated[datetime | None, BeforeValidator(_end)]
 """Inclusive; a date alone means the whole day (to 23:59:59.999999 UTC)."""
 WholeNumber = BeforeValidator(whole_number)
+
+# The compliance filters (SPEC section 3b). An entry without compliance metadata never
+# matches a filter on decision, data classification, framework or PII.
+RiskLevels = Annotated[tuple[RiskLevel, ...] | None, BeforeValidator(_one_or_several(RISK_LEVELS))]
+MinRisk = Annotated[RiskLevel | None, BeforeValidator(optional_text)]
+Classifications = Annotated[tuple[Classification, ...] | None,
+                            BeforeValidator(_one_or_several(DATA_CLASSIFICATIONS))]
+DecisionFilter = Annotated[Decision | None, BeforeValidator(optional_text)]
+Framework = Annotated[Annotated[str, Field(max_length=64)] | None, BeforeValidator(optional_text)]
+Flag = Annotated[bool | None, BeforeValidator(_flag)]
 
 
 class Request(BaseModel):

@@ -8,7 +8,23 @@ from pydantic import BaseModel, Field
 
 from .common import SortBy, SortOrder
 from .entry import ENTRY_FIELDS, LedgerEntry
-from .fields import EndDate, MaxCost, MinCost, OptionalText, OutcomeFilter, Request, RunId, StartDate, WholeNumber
+from .fields import (
+    Classifications,
+    DecisionFilter,
+    EndDate,
+    Flag,
+    Framework,
+    MaxCost,
+    MinCost,
+    MinRisk,
+    OptionalText,
+    OutcomeFilter,
+    Request,
+    RiskLevels,
+    RunId,
+    StartDate,
+    WholeNumber,
+)
 
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 10_000_000
@@ -29,6 +45,12 @@ class EntryFilters(Request):
     start_date: StartDate = None
     end_date: EndDate = None
     search: OptionalText = None
+    risk_level: RiskLevels = None
+    min_risk: MinRisk = None
+    data_classification: Classifications = None
+    decision: DecisionFilter = None
+    regulatory_framework: Framework = None
+    pii_detected: Flag = None
 
 
 class LedgerQuery(EntryFilters):

@@ -10,7 +10,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .common import Money
-from .fields import EndDate, OptionalText, Request, StartDate
+from .fields import (
+    Classifications,
+    DecisionFilter,
+    EndDate,
+    Flag,
+    Framework,
+    MinRisk,
+    OptionalText,
+    Request,
+    RiskLevels,
+    StartDate
+)
 from .query import EntryFilters
 
 TOP_ACTIONS = 10
@@ -33,6 +44,12 @@ class StatsRequest(Request):
     start_date: StartDate = None
     end_date: EndDate = None
     agent_id: OptionalText = None
+    risk_level: RiskLevels = None
+    min_risk: MinRisk = None
+    data_classification: Classifications = None
+    decision: DecisionFilter = None
+    regulatory_framework: Framework = None
+    pii_detected: Flag = None
 
     def filters(self) -> EntryFilters:
         return EntryFilters.model_validate(self.model_dump())

@@ -30,10 +30,18 @@ MAX_LOG_LIMIT = 1000
 
 
 def filters_json(filters: EntryFilters) -> dict[str, str]:
-    """The filters that constrain an export, as strings (dates in ISO 8601 UTC)."""
+    """The filters that constrain an export, as the strings a URL would carry (dates in
+    ISO 8601 UTC, several values joined by commas, flags as true/false)."""
     out: dict[str, str] = {}
     for name, value in filters.model_dump(exclude_none=True).items():
-        out[name] = format_timestamp(value) if isinstance(value, datetime) else str(value)
+        if isinstance(value, datetime):
+            out[name] = format_timestamp(value)
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, (tuple, list)):
+            out[name] = ",".join(value)
+        else:
+            out[name] = str(value)
     return out
 
 

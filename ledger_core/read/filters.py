@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, false, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.common import OUTCOMES
+from ..contract.common import OUTCOMES, RISK_LEVELS
 from ..formats.wire import format_timestamp
-from ..store.db import text_in
+from ..store.db import json_array_has, json_flag_is, json_member, text_in
 from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
 from ..store.types import format_decimal
@@ -85,6 +85,58 @@ class Search:
         return f'search "{value}"'
 
 
+@dataclass(frozen=True)
+class OneOf:
+    """The column holds one of several values (a tuple from "high,critical")."""
+
+    name: str
+    column: Any
+    label: str
+
+    def clause(self, conn: Connection, value: tuple[str, ...]) -> ColumnElement[bool]:
+        return self.column.in_(value)
+
+    def caption(self, value: tuple[str, ...]) -> str:
+        return f"{self.label} = {value[0]}" if len(value) == 1 else f"{self.label} in {', '.join(value)}"
+
+
+@dataclass(frozen=True)
+class AtLeastRisk:
+    name: str = "min_risk"
+
+    def clause(self, conn: Connection, value: str) -> ColumnElement[bool]:
+        return le.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])
+
+    def caption(self, value: str) -> str:
+        return f"risk ≥ {value}"
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """A member of the compliance metadata: one of several values (`several`), one value, a
+    framework in its list (`listed`), or a flag. Entries without compliance never match."""
+
+    name: str
+    key: str
+    label: str
+    kind: str  # "several" | "one" | "listed" | "flag"
+
+    def clause(self, conn: Connection, value: Any) -> ColumnElement[bool]:
+        if self.kind == "flag":
+            return json_flag_is(conn, le.c.compliance, self.key, value)
+        if self.kind == "listed":
+            return json_array_has(conn, le.c.compliance, self.key, value)
+        member = json_member(conn, le.c.compliance, self.key)
+        return member.in_(value) if self.kind == "several" else member == value
+
+    def caption(self, value: Any) -> str:
+        if self.kind == "flag":
+            return "PII detected" if value else "no PII detected"
+        if self.kind == "several":
+            return OneOf(self.name, None, self.label).caption(value)
+        return f"{self.label} = {value}"
+
+
 FILTERS: tuple[Any, ...] = (
     Equals("outcome", le.c.outcome, "outcome"),
     Equals("action_name", le.c.action_name, "action"),
@@ -95,6 +147,12 @@ FILTERS: tuple[Any, ...] = (
     Bound("start_date", le.c.timestamp, "time", at_least=True),
     Bound("end_date", le.c.timestamp, "time", at_least=False),
     Search(),
+    OneOf("risk_level", le.c.risk_level, "risk"),
+    AtLeastRisk(),
+    Compliance("data_classification", "data_classification", "classification", "several"),
+    Compliance("decision", "decision", "decision", "one"),
+    Compliance("regulatory_framework", "regulatory_frameworks", "framework", "listed"),
+    Compliance("pii_detected", "pii_detected", "PII", "flag"),
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Connection,
     Engine,
     Table,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    literal,
     select,
 )
 from sqlalchemy import column as sql_column
@@ -224,6 +226,42 @@ def supports_materialized_cte(bind: Bind) -> bool:
     since = _MATERIALIZED_SINCE.get(bind.dialect.name)
     version = bind.dialect.server_version_info
     return since is not None and version is not None and tuple(version) >= since
+
+
+# --- JSON members (the compliance filters) ------------------------------------------------
+
+def json_member(bind: Bind, column: Any, key: str) -> ColumnElement:
+    """A top-level member of a JSON column, as text (NULL when the value or the key is
+    missing; `key` comes from code, never from input)."""
+    if is_postgresql(bind):
+        return column.op("->>", return_type=Text)(literal(key, Text))
+    return func.json_extract(column, f"$.{key}")
+
+
+def json_flag_is(bind: Bind, column: Any, key: str, value: bool) -> ColumnElement[bool]:
+    """A JSON boolean member equals `value` (false for a missing member or a null JSON)."""
+    if is_postgresql(bind):
+        return json_member(bind, column, key) == ("true" if value else "false")
+    return func.json_type(column, f"$.{key}") == ("true" if value else "false")
+
+
+def json_array_has(bind: Bind, column: Any, key: str, value: str) -> ColumnElement[bool]:
+    """The JSON array member `key` holds the string `value` exactly."""
+    if is_postgresql(bind):
+        member = column.op("->", return_type=postgresql.JSON)(literal(key, Text))
+        return cast(member, postgresql.JSONB).op("?", return_type=Boolean)(literal(value, Text))
+    items = func.json_each(column, f"$.{key}").table_valued(sql_column("value"), sql_column("type"))
+    return select(items.c.value).where(items.c.type == "text", items.c.value == value).exists()
+
+
+def json_array_items(bind: Bind, column: Any, key: str) -> Any:
+    """A table of the string items of the JSON array member `key` (one row each, column
+    `value`), to join to the entries (`JOIN ... ON true`): a function in FROM may refer to
+    the tables before it on both databases (implicitly lateral)."""
+    if is_postgresql(bind):
+        member = column.op("->", return_type=postgresql.JSON)(literal(key, Text))
+        return func.json_array_elements_text(member).table_valued(sql_column("value"))
+    return func.json_each(column, f"$.{key}").table_valued(sql_column("value"))
 
 
 # --- SQL constructs ---------------------------------------------------------------------

@@ -27,6 +27,8 @@ QUERY_PARAMS = {  # SPEC section 3: name -> (default, minimum, maximum)
     "end_date": (None, None, None), "search": (None, None, None), "sort_by": ("timestamp", None, None),
     "sort_order": ("desc", None, None),
 }
+COMPLIANCE_PARAMS = {"risk_level", "min_risk", "data_classification", "decision", "regulatory_framework",
+                     "pii_detected"}  # SPEC section 3b, on the query, the stats, the export and the summary
 
 
 def parameters(document: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
@@ -36,7 +38,9 @@ def parameters(document: dict[str, Any], path: str) -> dict[str, dict[str, Any]]
 def test_every_parameter_is_documented(client) -> None:  # type: ignore[no-untyped-def]
     document = client.get("/openapi.json").json()
     ledger = parameters(document, "/api/v1/ledger")
-    assert set(ledger) == set(QUERY_PARAMS)
+    assert set(ledger) == set(QUERY_PARAMS) | COMPLIANCE_PARAMS
+    assert all(ledger[name]["description"] and ledger[name]["schema"].get("default") is None
+               for name in COMPLIANCE_PARAMS)
     for name, (default, minimum, maximum) in QUERY_PARAMS.items():
         schema = ledger[name]["schema"]
         assert ledger[name]["description"], name
@@ -46,9 +50,11 @@ def test_every_parameter_is_documented(client) -> None:  # type: ignore[no-untyp
     assert ledger["sort_by"]["schema"]["enum"] == ["timestamp", "cost", "duration", "name"]
     assert ledger["run_id"]["schema"]["anyOf"][0]["format"] == "uuid"
     stats = parameters(document, "/api/v1/ledger/stats")
-    assert set(stats) == {"start_date", "end_date", "agent_id"}
+    assert set(stats) == {"start_date", "end_date", "agent_id"} | COMPLIANCE_PARAMS
+    assert set(parameters(document, "/api/v1/ledger/compliance")) == set(stats)
     export = parameters(document, "/api/v1/ledger/export")
-    assert set(export) == {"format", "outcome", "action_name", "agent_id", "start_date", "end_date", "limit"}
+    assert set(export) == {"format", "outcome", "action_name", "agent_id", "start_date", "end_date",
+                           "limit"} | COMPLIANCE_PARAMS
     assert (export["limit"]["schema"]["default"], export["limit"]["schema"]["maximum"]) == (10_000, 100_000)
     assert export["format"]["schema"]["enum"] == ["jsonl", "json", "csv"]
     assert set(parameters(document, "/api/v1/runs")) == {"page", "page_size", "agent_id", "start_date",
@@ -128,6 +134,7 @@ def api_schema(fuzz_targets) -> Any:  # type: ignore[no-untyped-def]
 
 OPERATIONS = [
     ("/api/v1/auth/token", "POST"), ("/api/v1/ledger", "GET"), ("/api/v1/ledger/stats", "GET"),
+    ("/api/v1/ledger/compliance", "GET"),
     ("/api/v1/ledger/export", "GET"), ("/api/v1/runs", "GET"), ("/api/v1/runs/{run_id}", "GET"),
     ("/api/v1/ingest", "POST"),
 ]

@@ -203,3 +203,21 @@ def test_export_says_when_it_is_truncated_and_refuses_bad_input_without_a_file(l
         assert code == 2 and word in err and not bad.exists() and not list(tmp_path.glob("*.part"))
     code, _, err = run_cli(ledger, "export", "--user", "ghost", "-o", str(tmp_path / "x"))
     assert code == 2 and "unknown user" in err
+
+
+def test_export_takes_the_compliance_filters(ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ledger.add_user("alice", org_id="acme", role="user")
+    compliance = {"policy_id": "P", "policy_version": "1", "decision": "review", "data_classification": "restricted",
+                  "pii_detected": True, "regulatory_frameworks": ["GDPR"], "retention_until": "2030-01-01"}
+    records = [record(risk_level=risk, compliance=compliance if i % 2 else None)
+               for i, risk in enumerate(["low", "high", "critical", "critical", "medium", "high"])]
+    assert ledger.ingest(records).added == 6
+    target = tmp_path / "risky.jsonl"
+    code, _, err = run_cli(ledger, "export", "--user", "alice", "--min-risk", "high", "--regulatory-framework", "GDPR",
+                           "--pii-detected", "true", "-o", str(target))
+    assert code == 0, err
+    ids = [json.loads(line)["id"] for line in target.read_text().splitlines()]
+    risky = [r["id"] for i, r in enumerate(records) if i % 2 and r["risk_level"] in ("high", "critical")]
+    assert sorted(ids) == sorted(risky)
+    code, _, err = run_cli(ledger, "export", "--user", "alice", "--min-risk", "severe", "-o", str(tmp_path / "x"))
+    assert code == 2 and "min_risk" in err

@@ -1,0 +1,235 @@
+"""The compliance filters (risk_level, min_risk, data_classification, decision,
+regulatory_framework, pii_detected) alone and combined, for each role, in the query, the
+stats and the export, against a plain-Python oracle, on both backends. Entries without
+compliance metadata never match a filter on the metadata."""
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger_core import Ledger, LedgerValidationError, Principal
+from tests.helpers import walk_ids
+
+RISKS = ["low", "medium", "high", "critical"]
+CLASSES = ["public", "internal", "confidential", "restricted"]
+DECISIONS = ["allow", "deny", "review"]
+FRAMEWORKS = ["SOC2", "GDPR", "HIPAA", "EU_AI_ACT", "GDPR-lite", "gdpr"]
+PEOPLE = {"alice": ("acme", "user"), "bob": ("acme", "user"), "carol": ("acme", "org_admin"),
+          "dave": ("globex", "user"), "root": ("ops", "superuser")}
+OWNERS = ["alice", "bob", "carol", "dave"]
+
+
+def build(seed: int = 11, n: int = 700) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    runs = {owner: [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(5)] for owner in OWNERS}
+    records = []
+    for i in range(n):
+        owner = rng.choice(OWNERS)
+        compliance = None
+        if rng.random() < 0.75:
+            compliance = {
+                "policy_id": "POL-1", "policy_version": "1", "decision": rng.choice(DECISIONS),
+                "data_classification": rng.choice(CLASSES), "pii_detected": rng.random() < 0.3,
+                "regulatory_frameworks": rng.sample(FRAMEWORKS, rng.randrange(0, 3)),
+                "retention_until": "2030-01-01", "reviewed_by": rng.choice([None, "erin"]),
+            }
+        records.append({
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "run_id": rng.choice(runs[owner]),
+            "timestamp": f"2024-{10 + i % 3:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+            "action_name": rng.choice(["db", "http"]), "agent_id": "agent-1", "outcome": "success",
+            "cost_usd": "0.1", "duration_ms": i, "risk_level": rng.choice(RISKS), "user_id": owner,
+            "org_id": PEOPLE[owner][0], "compliance": compliance,
+        })
+    return records
+
+
+def matches(record: dict[str, Any], filters: dict[str, Any]) -> bool:
+    c = record["compliance"]
+    for name, value in filters.items():
+        if name == "risk_level" and record["risk_level"] not in value.split(","):
+            return False
+        if name == "min_risk" and RISKS.index(record["risk_level"]) < RISKS.index(value):
+            return False
+        if name in ("data_classification", "decision", "regulatory_framework", "pii_detected") and c is None:
+            return False
+        if name == "data_classification" and c["data_classification"] not in value.split(","):
+            return False
+        if name == "decision" and c["decision"] != value:
+            return False
+        if name == "regulatory_framework" and value not in c["regulatory_frameworks"]:
+            return False
+        if name == "pii_detected" and c["pii_detected"] != (value == "true"):
+            return False
+    return True
+
+
+def visible(record: dict[str, Any], who: str) -> bool:
+    org, role = PEOPLE[who]
+    return role == "superuser" or (record["org_id"] == org and (role == "org_admin" or record["user_id"] == who))
+
+
+@dataclass
+class Data:
+    ledger: Ledger
+    records: list[dict[str, Any]]
+
+    def principal(self, who: str) -> Principal:
+        return self.ledger.principal(who)
+
+    def expected(self, who: str, filters: dict[str, Any]) -> set[str]:
+        return {r["id"] for r in self.records if visible(r, who) and matches(r, filters)}
+
+
+@pytest.fixture(scope="module")
+def data(make_ledger) -> Data:  # type: ignore[no-untyped-def]
+    ledger = make_ledger(f"compliance_{uuid.uuid4().hex[:6]}")
+    for who, (org, role) in PEOPLE.items():
+        ledger.add_user(who, org_id=org, role=role)
+    records = build()
+    assert ledger.ingest(records).added == len(records)
+    return Data(ledger, records)
+
+
+SINGLE = [
+    {"risk_level": "high"}, {"risk_level": "high,critical"}, {"min_risk": "medium"}, {"min_risk": "critical"},
+    {"data_classification": "restricted"}, {"data_classification": "public,confidential"},
+    {"decision": "review"}, {"decision": "deny"}, {"regulatory_framework": "GDPR"},
+    {"regulatory_framework": "gdpr"}, {"regulatory_framework": "ISO27001"}, {"pii_detected": "true"},
+    {"pii_detected": "false"},
+]
+COMBINED = [
+    {"min_risk": "high", "decision": "review"},
+    {"risk_level": "low,critical", "pii_detected": "false", "regulatory_framework": "SOC2"},
+    {"data_classification": "restricted,internal", "min_risk": "medium", "decision": "allow"},
+    {"risk_level": "high", "min_risk": "critical"},  # together: nothing can be both
+]
+
+
+@pytest.mark.parametrize("who", ["alice", "carol", "root", "dave"])
+@pytest.mark.parametrize("filters", SINGLE + COMBINED, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()))
+def test_query_matches_the_oracle(data: Data, who: str, filters: dict[str, Any]) -> None:
+    got = walk_ids(data.ledger, data.principal(who), **filters)
+    assert set(got) == data.expected(who, filters) and len(got) == len(set(got))
+
+
+def test_the_data_exercise_every_filter(data: Data) -> None:
+    for filters in SINGLE + COMBINED[:3]:
+        assert bool(data.expected("root", filters)) == (filters != {"regulatory_framework": "ISO27001"}), filters
+    assert not data.expected("root", COMBINED[3])
+    assert data.expected("root", {"regulatory_framework": "GDPR"}) != data.expected(
+        "root", {"regulatory_framework": "gdpr"})  # exact, case-sensitive
+    without = {r["id"] for r in data.records if r["compliance"] is None}
+    for filters in ({"pii_detected": "false"}, {"decision": "allow"}, {"data_classification": ",".join(CLASSES)}):
+        assert not without & set(walk_ids(data.ledger, data.principal("root"), **filters))
+
+
+@pytest.mark.parametrize("who", ["alice", "carol", "root"])
+@pytest.mark.parametrize("filters", [{"min_risk": "high"}, {"decision": "review", "pii_detected": "true"},
+                                     {"regulatory_framework": "GDPR", "start_date": "2024-11-01"}])
+def test_stats_and_export_take_the_same_filters(data: Data, who: str, filters: dict[str, Any]) -> None:
+    me = data.principal(who)
+    expected = data.expected(who, {k: v for k, v in filters.items() if k != "start_date"})
+    if "start_date" in filters:
+        expected = {i for i in expected if next(r for r in data.records if r["id"] == i)["timestamp"] >= "2024-11-01"}
+    assert data.ledger.stats(me, **filters).total_actions == len(expected)
+    lines = b"".join(data.ledger.export(me, format="jsonl", limit=100_000, **filters)).decode().splitlines()
+    assert {json.loads(line)["id"] for line in lines} == expected
+    log = data.ledger.export_log(me, limit=1)[0]
+    assert {k: log.filters[k] for k in filters if k != "start_date"} == {
+        k: v for k, v in filters.items() if k != "start_date"}
+
+
+@pytest.mark.parametrize("params,field", [
+    ({"risk_level": "extreme"}, "risk_level"), ({"risk_level": "high,,low"}, "risk_level"),
+    ({"risk_level": "High"}, "risk_level"), ({"min_risk": "severe"}, "min_risk"),
+    ({"data_classification": "secret"}, "data_classification"), ({"decision": "approve"}, "decision"),
+    ({"regulatory_framework": "x" * 65}, "regulatory_framework"), ({"regulatory_framework": "GD\x00PR"},
+                                                                   "regulatory_framework"),
+    ({"pii_detected": "maybe"}, "pii_detected"), ({"pii_detected": 2}, "pii_detected"),
+])
+@pytest.mark.parametrize("operation", ["query", "stats", "export"])
+def test_bad_values_are_refused_naming_the_parameter(data: Data, params, field, operation) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(LedgerValidationError) as error:
+        getattr(data.ledger, operation)(data.principal("root"), **params)
+    assert error.value.field == field
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(who=st.sampled_from(sorted(PEOPLE)), filters=st.fixed_dictionaries({}, optional={
+    "risk_level": st.lists(st.sampled_from(RISKS), min_size=1, max_size=3, unique=True).map(",".join),
+    "min_risk": st.sampled_from(RISKS),
+    "data_classification": st.lists(st.sampled_from(CLASSES), min_size=1, max_size=2, unique=True).map(",".join),
+    "decision": st.sampled_from(DECISIONS),
+    "regulatory_framework": st.sampled_from(FRAMEWORKS),
+    "pii_detected": st.sampled_from(["true", "false"]),
+}))
+def test_any_combination_matches_the_oracle(data: Data, who: str, filters: dict[str, Any]) -> None:
+    got = walk_ids(data.ledger, data.principal(who), **filters)
+    assert set(got) == data.expected(who, filters)
+
+
+# --- the compliance summary ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["alice", "carol", "root"])
+@pytest.mark.parametrize("params", [{}, {"start_date": "2024-11-01", "end_date": "2024-11-30"}, {"min_risk": "high"},
+                                    {"regulatory_framework": "GDPR"}])
+def test_summary_counts_equal_the_oracle(data: Data, who: str, params: dict[str, Any]) -> None:
+    if who == "alice":  # a plain user of a standard-tier organization
+        with pytest.raises(Exception) as refused:
+            data.ledger.compliance(data.principal(who), **params)
+        assert getattr(refused.value, "code", None) == "forbidden"
+        return
+    summary = data.ledger.compliance(data.principal(who), **params)
+    filters = {k: v for k, v in params.items() if k not in ("start_date", "end_date")}
+    rows = [r for r in data.records if visible(r, who) and matches(r, filters)
+            and (not params.get("start_date") or "2024-11-01" <= r["timestamp"] < "2024-12-01")]
+    with_c = [r for r in rows if r["compliance"]]
+    assert summary.total_actions == len(rows) == data.ledger.stats(data.principal(who), **params).total_actions
+    assert summary.with_compliance == len(with_c)
+    assert summary.by_risk_level == {level: sum(r["risk_level"] == level for r in rows) for level in RISKS}
+    assert summary.by_decision == {d: sum(r["compliance"]["decision"] == d for r in with_c) for d in DECISIONS}
+    assert summary.by_classification == {
+        c: sum(r["compliance"]["data_classification"] == c for r in with_c) for c in CLASSES}
+    assert summary.pii == {"detected": sum(r["compliance"]["pii_detected"] for r in with_c),
+                           "not_detected": sum(not r["compliance"]["pii_detected"] for r in with_c)}
+    frameworks: dict[str, int] = {}
+    for r in with_c:
+        for name in r["compliance"]["regulatory_frameworks"]:
+            frameworks[name] = frameworks.get(name, 0) + 1
+    assert summary.by_framework == dict(sorted(frameworks.items(), key=lambda kv: (-kv[1], kv[0])))
+    assert list(summary.by_framework.values()) == sorted(summary.by_framework.values(), reverse=True)
+    pending = sorted((r for r in with_c if r["compliance"]["decision"] == "review"
+                      and r["compliance"]["reviewed_by"] is None),
+                     key=lambda r: (r["timestamp"], r["id"]), reverse=True)
+    assert summary.needs_review_total == len(pending)
+    assert [str(e.id) for e in summary.needs_review] == [r["id"] for r in pending[:20]]
+    risky: dict[str, list[int]] = {}
+    for r in rows:
+        counts = risky.setdefault(r["agent_id"], [0, 0, 0])
+        counts[0] += r["risk_level"] == "high"
+        counts[1] += r["risk_level"] == "critical"
+        counts[2] += 1
+    expected = sorted(((name, *c) for name, c in risky.items() if c[0] + c[1]),
+                      key=lambda t: (-(t[1] + t[2]), -t[2], t[0]))[:10]
+    assert [(a.name, a.high, a.critical, a.total) for a in summary.riskiest_agents] == expected
+    assert {a.name for a in summary.riskiest_actions} <= {"db", "http"}
+    body = json.loads(summary.to_json())
+    assert body["needs_review_total"] == len(pending) and len(body["needs_review"]) == len(summary.needs_review)
+
+
+def test_an_enterprise_users_summary_is_their_own(make_ledger) -> None:  # type: ignore[no-untyped-def]
+    ledger = make_ledger(f"compliance_ent_{uuid.uuid4().hex[:6]}")
+    ledger.ensure_org("acme", "Acme", "enterprise")
+    ledger.add_user("alice", org_id="acme", role="user")
+    ledger.add_user("bob", org_id="acme", role="user")
+    records = [r for r in build(seed=3, n=200) if r["org_id"] == "acme" and r["user_id"] in ("alice", "bob")]
+    assert ledger.ingest(records).added == len(records)
+    summary = ledger.compliance(ledger.principal("alice"))
+    assert summary.total_actions == sum(r["user_id"] == "alice" for r in records) > 0
