@@ -131,7 +131,7 @@ def log_in(page, base_url: str, username: str, password: str, path: str = "", *,
     if expect_success:
         # The app opens once the cookie component has written the cookie and called back.
         page.get_by_role("button", name="Log out").wait_for(timeout=30_000)
-    wait_idle(page, hold=1.0)
+    wait_idle(page, hold=0.6)
 
 
 def login_form_shown(page) -> bool:  # type: ignore[no-untyped-def]

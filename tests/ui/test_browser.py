@@ -1,0 +1,173 @@
+"""The app in a real browser: Playwright in Debian's Chromium against `streamlit run app.py`,
+started for this module on a free port in 8600-8699 over a seeded SQLite ledger
+(tests.ui.helpers.seed) and stopped at the end. Each test has its own browser context
+(its own cookies); after every step the page holds no exception, traceback or
+"Page not found" dialog. Without chromium these tests fail, saying how to install it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ledger_core import Ledger
+from tests.ui.browser import (
+    CHROMIUM_ARGS,
+    Server,
+    assert_clean,
+    chromium_path,
+    log_in,
+    login_form_shown,
+    signed_in,
+    start_server,
+    wait_idle,
+)
+from tests.ui.helpers import password, seed
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Iterator[Ledger]:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'ledger.db'}"
+    ledger = Ledger(url, rate_limits=None)
+    ledger.init()
+    seed(ledger)
+    yield ledger
+    ledger.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(seeded, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    started = start_server(seeded.url, tmp_path_factory.mktemp("server") / "streamlit.log")
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    try:
+        executable = chromium_path()
+    except RuntimeError as missing:
+        pytest.fail(str(missing), pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def total_text(page: Page) -> str:
+    """The "N actions · page X of Y" line of the Ledger page."""
+    return page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"\d action")).first.inner_text()
+
+
+# Runs first on a fresh server: Streamlit's first run of a server process is its old
+# pages-folder mode, which app.py leaves (navigation.leave_pages_folder_mode).
+def test_open_a_filtered_url_directly(page, server, seeded):  # type: ignore[no-untyped-def]
+    page.goto(f"{server.base_url}/ledger?outcome=error&agent_id=prod-agent-3")
+    wait_idle(page)
+    assert_clean(page)
+    assert login_form_shown(page) and page.get_by_test_id("stSidebarNav").count() == 0
+    log_in(page, server.base_url, "alice", password("alice"), "ledger?outcome=error&agent_id=prod-agent-3")
+    assert_clean(page)
+    assert "outcome=error" in page.url and "agent_id=prod-agent-3" in page.url
+    expected = seeded.query(seeded.principal("alice"), outcome="error", agent_id="prod-agent-3").total
+    assert expected == 2
+    assert total_text(page).startswith("2 actions")
+    assert page.get_by_text("Filtered by outcome = error · agent = prod-agent-3").count() == 1
+
+
+def test_wrong_password_is_refused(page, server):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "bob", "not-bobs-password", expect_success=False)
+    assert_clean(page)
+    assert page.get_by_text("Username or password is incorrect.").count() == 1
+    assert login_form_shown(page) and not signed_in(page)
+
+
+def test_org_admin_logs_in_and_stays_signed_in_on_reload_and_new_tab(page, server):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "bob", password("bob"))
+    assert_clean(page)
+    assert signed_in(page)
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    assert "Bob Brown" in sidebar and "org admin · acme" in sidebar
+    assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").count() == 1
+    page.reload()
+    wait_idle(page, hold=1.0)
+    assert_clean(page)
+    assert signed_in(page), "a reload lost the login"
+    tab = page.context.new_page()
+    tab.goto(f"{server.base_url}/runs")
+    wait_idle(tab, hold=1.0)
+    assert_clean(tab)
+    assert signed_in(tab) and tab.get_by_role("heading", name="Runs").count() == 1
+
+
+def test_filter_the_ledger_through_the_widgets(page, server, seeded):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "bob", password("bob"))
+    assert total_text(page).startswith("13 actions")
+    page.get_by_role("combobox", name="Outcome").click()
+    page.get_by_role("option", name="blocked", exact=True).click()
+    wait_idle(page)
+    assert_clean(page)
+    expected = seeded.query(seeded.principal("bob"), outcome="blocked").total
+    assert expected == 2
+    assert total_text(page).startswith("2 actions")
+    assert "outcome=blocked" in page.url
+    page.get_by_role("textbox", name="Search").fill("http")
+    page.get_by_role("textbox", name="Search").press("Enter")
+    wait_idle(page)
+    assert_clean(page)
+    assert total_text(page).startswith("1 action ·") or total_text(page).startswith("1 action")
+    assert "search=http" in page.url
+
+
+def test_download_csv_equals_ledger_export(page, server, seeded):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "bob", password("bob"), "export?outcome=success&limit=5")
+    assert_clean(page)
+    assert page.get_by_text("so the file will be truncated").count() == 1
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download CSV").click()
+    download = download_info.value
+    downloaded = download.path().read_bytes()
+    wait_idle(page)
+    assert_clean(page)
+    assert re.fullmatch(r"ledger-acme-success-newest-5-of-8-\d{8}\.csv", download.suggested_filename)
+    expected = b"".join(seeded.export(seeded.principal("bob"), format="csv", limit=5, outcome="success"))
+    rows = list(csv.reader(io.StringIO(downloaded.decode("utf-8"))))
+    assert rows == list(csv.reader(io.StringIO(expected.decode("utf-8"))))
+    assert len(rows) == 6 and downloaded == expected
+
+
+def test_a_plain_user_cannot_reach_admin_by_url(page, server):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "alice", password("alice"), "admin")
+    assert_clean(page)
+    assert signed_in(page)
+    assert page.get_by_text("The Admin page is for org admins and superusers").count() == 1
+    assert page.get_by_text("Add a user").count() == 0
+    assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").count() == 0
+
+
+def test_log_out_and_a_reload_shows_the_login_form(page, server):  # type: ignore[no-untyped-def]
+    log_in(page, server.base_url, "alice", password("alice"))
+    assert "ledger_session" in [cookie["name"] for cookie in page.context.cookies()]
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("textbox", name="Password").wait_for()
+    wait_idle(page, hold=1.0)
+    assert_clean(page)
+    assert login_form_shown(page) and not signed_in(page)
+    assert "ledger_session" not in [cookie["name"] for cookie in page.context.cookies()]
+    page.reload()
+    wait_idle(page, hold=1.0)
+    assert_clean(page)
+    assert login_form_shown(page) and not signed_in(page)
