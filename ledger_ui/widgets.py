@@ -121,7 +121,8 @@ def entry_detail(entry: LedgerEntry, *, run_link: bool = True) -> None:
             st.code(entry.blocked_reason, language=None, wrap_lines=True)
         left, right = st.columns([2, 3])
         with left:
-            st.dataframe(frames.entry_facts(entry), hide_index=True, width="stretch",
+            facts = frames.entry_facts(entry)
+            st.dataframe(facts, hide_index=True, width="stretch", height=35 * (len(facts) + 1) + 3,
                          column_config={"field": "Field", "value": "Value"})
             if run_link:
                 st.page_link(navigation.page("runs"), label="Open its run", icon=":material/account_tree:",
@@ -242,19 +243,19 @@ def run_summary(detail: RunDetail) -> None:
     """A run's owner, agent, start, end, status and totals."""
     run = detail.run
     st.subheader(f"Run `{run.id}`")
-    ended = f"{run.ended_at:%Y-%m-%d %H:%M:%S}" if run.ended_at else "still running"
-    st.caption(f"Started {run.started_at:%Y-%m-%d %H:%M:%S} UTC · ended {ended} · owner {run.user_id} "
-               f"({run.org_id}) · agent {run.agent_id}")
-    first = st.columns(5)
-    first[0].metric("Status", run.status, border=True)
-    first[1].metric("Owner", run.user_id, border=True, help=f"Organization {run.org_id}")
-    first[2].metric("Agent", run.agent_id, border=True)
-    first[3].metric("Started (UTC)", f"{run.started_at:%Y-%m-%d %H:%M}", border=True)
-    first[4].metric("Ended (UTC)", f"{run.ended_at:%Y-%m-%d %H:%M}" if run.ended_at else "–", border=True)
-    second = st.columns(5)
-    second[0].metric("Actions", f"{run.actions:,}", border=True)
-    second[1].metric("Errors", f"{run.errors:,}", border=True)
-    second[2].metric("Blocked", f"{run.blocked:,}", border=True)
-    second[3].metric("Total cost", usd(run.total_cost_usd), border=True, help=f"Exactly ${run.total_cost_usd} USD")
-    second[4].metric("Time in actions", milliseconds(run.total_duration_ms), border=True,
-                     help="The sum of the actions' durations")
+    ended = f"{run.ended_at:%Y-%m-%d %H:%M:%S}" if run.ended_at else "not ended"
+    facts = st.columns(4)
+    for column, (label, value) in zip(facts, [
+        ("Owner", f"{run.user_id} ({run.org_id})"), ("Agent", run.agent_id),
+        ("Started (UTC)", f"{run.started_at:%Y-%m-%d %H:%M:%S}"), ("Ended (UTC)", ended),
+    ]):
+        column.caption(label)
+        column.markdown(f"**{value}**")
+    tiles = st.columns(6)
+    tiles[0].metric("Status", run.status, border=True)
+    tiles[1].metric("Actions", f"{run.actions:,}", border=True)
+    tiles[2].metric("Errors", f"{run.errors:,}", border=True)
+    tiles[3].metric("Blocked", f"{run.blocked:,}", border=True)
+    tiles[4].metric("Total cost", usd(run.total_cost_usd), border=True, help=f"Exactly ${run.total_cost_usd} USD")
+    tiles[5].metric("Time in actions", milliseconds(run.total_duration_ms), border=True,
+                    help="The sum of the actions' durations")
