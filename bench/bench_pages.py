@@ -68,18 +68,20 @@ def steps_for(page: str, facts: dict[str, str]) -> list[Step]:
 
     if page == "ledger":
         return [("next page", lambda at: at.button(key="ledger.next").click() and None),
-                ("page size 1000", select("ledger.page_size", 1000)),
                 ("outcome=error", select("ledger.outcome", "error")),
                 ("+ agent", select("ledger.agent_id", facts["agent"])),
-                ("+ last quarter", dates("ledger")),
+                ("+ last 90 days", dates("ledger")),
                 ("sort by cost", select("ledger.sort_by", "cost")),
-                ("search 'query'", text("ledger.search", "query"))]
+                ("search 'query'", text("ledger.search", "query")),
+                ("page size 1000", select("ledger.page_size", 1000))]
     if page == "stats":
         return [("agent", select("stats.agent_id", facts["agent"])),
-                ("last quarter", dates("stats"))]
+                ("90 days", select("stats.period", "90d")),
+                ("all agents", select("stats.agent_id", None)),
+                ("all time", select("stats.period", "all"))]
     if page == "export":
         return [("outcome=blocked", select("export.outcome", "blocked")),
-                ("+ last quarter", dates("export"))]
+                ("+ last 90 days", dates("export"))]
     if page == "runs":
         return [("open a run", text("runs.run_id", facts["run_id"])),
                 ("agent", select("runs.agent_id", facts["agent"]))]

@@ -1,6 +1,8 @@
 """The filter fields of each page (URL keys = request parameter names, SPEC sections 3-5)."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from .params import UrlForm, choice, cost, day, query_whole, text, whole
 
 OUTCOMES = ("success", "error", "blocked")
@@ -28,9 +30,24 @@ def ledger_form() -> UrlForm:
     ])
 
 
+# Stats periods: (label, days back from today, UTC; None: no bound). "custom": the dates.
+PERIODS = {
+    "7d": ("Last 7 days", 7), "30d": ("Last 30 days", 30), "90d": ("Last 90 days", 90),
+    "365d": ("Last 12 months", 365), "all": ("All time", None), "custom": ("Custom dates", None),
+}
+DEFAULT_PERIOD = "7d"
+
+
 def stats_form() -> UrlForm:
-    """SPEC section 4: dates and agent."""
-    return UrlForm("stats", [day("start_date"), day("end_date"), text("agent_id")])
+    """SPEC section 4: dates and agent; a period ("30d", "all"...) or custom dates."""
+    return UrlForm("stats", [choice("period", tuple(PERIODS), DEFAULT_PERIOD), day("start_date"), day("end_date"),
+                             text("agent_id")])
+
+
+def period_start(period: str, today: date) -> date | None:
+    """The first day of a period that ends today (UTC); None for all time and custom."""
+    days = PERIODS[period][1]
+    return None if days is None else today - timedelta(days=days - 1)
 
 
 def export_form() -> UrlForm:

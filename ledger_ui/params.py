@@ -109,6 +109,7 @@ class UrlForm:
         self._problems_key = f"{prefix}._problems"
         self._signature_key = f"{prefix}._signature"
         self._clean_key = f"{prefix}._clean"
+        self.fresh = False  # set by load(): whether this run took the values from the URL
 
     def key(self, name: str) -> str:
         """The widget key of field `name` (pass it as `key=` when drawing the widget)."""
@@ -122,7 +123,8 @@ class UrlForm:
         Returns the problems with the URL (one message per unusable parameter)."""
         url = self._url()
         ready = all(self.key(name) in st.session_state for name in self.fields)
-        if ready and st.session_state.get(self._url_key) == url:
+        self.fresh = not (ready and st.session_state.get(self._url_key) == url)
+        if not self.fresh:
             return list(st.session_state.get(self._problems_key, []))
         problems: list[str] = []
         for name, field in self.fields.items():
@@ -172,20 +174,23 @@ class UrlForm:
             out[name] = value.isoformat() if isinstance(value, date) else value
         return out
 
-    def _encoded(self) -> dict[str, str]:
+    def _encoded(self, exclude: Iterable[str] = ()) -> dict[str, str]:
         url: dict[str, str] = {}
+        skip = set(exclude)
         for name, field in self.fields.items():
+            if name in skip:
+                continue
             value = self.value(name)
             if value is None or value == "" or value == field.default:
                 continue
             url[name] = field.encode(value)
         return url
 
-    def save(self) -> None:
-        """Write the non-default values into the URL (only when they changed). The URL's
-        problems are forgotten once the person changes a filter."""
-        url = self._encoded()
-        if st.session_state.get(self._clean_key) != url:
+    def save(self, *, exclude: Iterable[str] = ()) -> None:
+        """Write the non-default values (but `exclude`) into the URL, only when they changed.
+        The URL's problems are forgotten once the person changes a filter."""
+        url = self._encoded(exclude)
+        if st.session_state.get(self._clean_key) != self._encoded():
             st.session_state[self._problems_key] = []
         st.session_state[self._url_key] = url
         if self._url() != url:

@@ -65,13 +65,14 @@ def name_picker(form: UrlForm, name: str, label: str, present: list[str]) -> Non
                  help=f"The values present in what you may see ({len(present):,}).")
 
 
-def date_pickers(form: UrlForm, start_label: str = "From", end_label: str = "To") -> None:
+def date_pickers(form: UrlForm, start_label: str = "From", end_label: str = "To", *,
+                 disabled: bool = False) -> None:
     """Two day pickers (UTC): from 00:00 of the first to the end of the last."""
     left, right = st.columns(2)
     left.date_input(start_label, value=None, key=form.key("start_date"), format="YYYY-MM-DD",
-                    help="Actions at or after 00:00 UTC of this day.")
+                    help="Actions at or after 00:00 UTC of this day.", disabled=disabled)
     right.date_input(end_label, value=None, key=form.key("end_date"), format="YYYY-MM-DD",
-                     help="Actions up to the end of this day (UTC).")
+                     help="Actions up to the end of this day (UTC).", disabled=disabled)
 
 
 def url_problems(problems: list[str]) -> None:

@@ -100,13 +100,12 @@ def app(username: str | None = None, *, query_params: dict[str, str] | None = No
         at.session_state["username"] = username
         at.session_state["name"] = display
         at.session_state["roles"] = [role]
+    if page:  # land on the Ledger page, then open the page with its URL
+        at.run()
+        at.switch_page(navigation.page(page))
     for name, value in (query_params or {}).items():
         at.query_params[name] = value
-    at.run()
-    if page:
-        at.switch_page(navigation.page(page))
-        at.run()
-    return at
+    return at.run()
 
 
 def texts(at: AppTest, kind: str) -> list[str]:

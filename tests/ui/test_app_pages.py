@@ -2,7 +2,7 @@
 from which URL, and what they refuse (tests/ui/test_browser.py covers the real browser)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -174,7 +174,7 @@ def test_selecting_a_row_shows_the_whole_entry(ui_ledger):  # type: ignore[no-un
 # --- stats page ----------------------------------------------------------------------
 
 def test_stats_tiles_equal_ledger_stats(ui_ledger):  # type: ignore[no-untyped-def]
-    at = app("bob", page="stats")
+    at = app("bob", query_params={"period": "all"}, page="stats")
     assert not at.exception
     stats = ui_ledger.stats(ui_ledger.principal("bob"))
     assert stats.total_actions == 13
@@ -188,14 +188,27 @@ def test_stats_tiles_equal_ledger_stats(ui_ledger):  # type: ignore[no-untyped-d
 
 
 def test_stats_filters_by_agent_from_the_url(ui_ledger):  # type: ignore[no-untyped-def]
-    at = app("alice", query_params={"agent_id": "alice-bot"}, page="stats")
+    at = app("alice", query_params={"agent_id": "alice-bot", "period": "all"}, page="stats")
     assert not at.exception
     assert metric(at, "Actions") == "4"
     assert metric(at, "Error rate") == "25.0 %"
 
 
+def test_stats_open_on_the_last_7_days_and_take_dates_from_the_url(ui_ledger):  # type: ignore[no-untyped-def]
+    at = app("alice", page="stats")
+    today = datetime.now(timezone.utc).date()
+    assert at.selectbox(key="stats.period").value == "7d"
+    assert at.date_input(key="stats.start_date").value == today - timedelta(days=6)
+    assert at.date_input(key="stats.start_date").disabled
+    assert any("No actions match" in s and "last 7 days" in s for s in texts(at, "info"))  # seed: Jan 2025
+    at = app("alice", query_params={"start_date": "2025-01-02", "end_date": "2025-01-02"}, page="stats")
+    assert at.selectbox(key="stats.period").value == "custom"
+    day = ui_ledger.stats(ui_ledger.principal("alice"), start_date="2025-01-02", end_date="2025-01-02")
+    assert metric(at, "Actions") == str(day.total_actions) == "4"  # run a2
+
+
 def test_clicking_an_agent_bar_opens_the_ledger_filtered_to_it(ui_ledger):  # type: ignore[no-untyped-def]
-    at = app("bob", page="stats")
+    at = app("bob", query_params={"period": "all"}, page="stats")
     at.session_state["stats.cost_by_agent"] = {"selection": {"points": [{"y": "carol-bot", "x": 0.3}],
                                                              "point_indices": [0], "box": [], "lasso": []}}
     at.run()
