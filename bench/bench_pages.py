@@ -68,14 +68,16 @@ def steps_for(page: str, facts: dict[str, str]) -> list[Step]:
 
     if page == "ledger":
         return [("next page", lambda at: at.button(key="ledger.next").click() and None),
+                ("page size 1000", select("ledger.page_size", 1000)),
+                ("page size 100", select("ledger.page_size", 100)),
                 ("outcome=error", select("ledger.outcome", "error")),
                 ("+ agent", select("ledger.agent_id", facts["agent"])),
                 ("+ last 90 days", dates("ledger")),
                 ("sort by cost", select("ledger.sort_by", "cost")),
-                ("search 'query'", text("ledger.search", "query")),
-                ("page size 1000", select("ledger.page_size", 1000))]
+                ("search 'query'", text("ledger.search", "query"))]
     if page == "stats":
         return [("agent", select("stats.agent_id", facts["agent"])),
+                ("30 days", select("stats.period", "30d")),
                 ("90 days", select("stats.period", "90d")),
                 ("all agents", select("stats.agent_id", None)),
                 ("all time", select("stats.period", "all"))]
