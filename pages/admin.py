@@ -28,50 +28,53 @@ usernames = [user.id for user in admin.users()]
 
 users_tab, keys_tab = st.tabs([":material/group: Users", ":material/key: API keys"])
 with users_tab:
-    add, change, reset = st.columns(3)
-    with add, st.form("admin.add_user", clear_on_submit=True):
-        st.markdown("**Add a user**")
-        username = st.text_input("Username", help="1-64 lower-case letters, digits, '.', '_' or '-'")
-        display_name = st.text_input("Name")
-        email = st.text_input("Email")
-        role = st.selectbox("Role", roles)
-        org_id = (st.text_input("Organization", value=principal.org_id, help="Created if it is new")
-                  if admin.is_superuser else principal.org_id)
-        password = st.text_input("Password", type="password")
-        if st.form_submit_button("Add user", type="primary", key="admin.add_user.submit"):
-            try:
-                admin.add_user(username.strip(), role=role, password=password, org_id=org_id.strip(),
-                               display_name=display_name.strip(), email=email.strip())
-            except LedgerError as exc:
-                widgets.show_error(exc)
-            else:
-                st.success(f"Added {username.strip()} ({role.replace('_', ' ')}, {org_id.strip()}).")
-    with change, st.form("admin.set_role"):
-        st.markdown("**Set a role**")
-        target = st.selectbox("User", [name for name in usernames if name != principal.user_id])
-        new_role = st.selectbox("New role", roles)
-        if st.form_submit_button("Set role", key="admin.set_role.submit"):
-            try:
-                admin.set_role(target or "", new_role)
-            except LedgerError as exc:
-                widgets.show_error(exc)
-            else:
-                st.success(f"{target} is now {new_role.replace('_', ' ')}.")
-    with reset, st.form("admin.set_password", clear_on_submit=True):
-        st.markdown("**Reset a password**")
-        target = st.selectbox("User", usernames)
-        first = st.text_input("New password", type="password")
-        second = st.text_input("New password again", type="password")
-        if st.form_submit_button("Reset password", key="admin.set_password.submit"):
-            if first != second:
-                st.error("password: the two passwords differ; nothing was changed.")
-            else:
+    # One form at a time, chosen here: the page opens on the accounts, with no form filled in.
+    action = st.segmented_control("Manage accounts", ["Add a user", "Set a role", "Reset a password"],
+                                  key="admin.action")
+    form_column, _ = st.columns([1, 1])
+    if action == "Add a user":
+        with form_column, st.form("admin.add_user", clear_on_submit=True):
+            username = st.text_input("Username", help="1-64 lower-case letters, digits, '.', '_' or '-'")
+            display_name = st.text_input("Name")
+            email = st.text_input("Email")
+            role = st.selectbox("Role", roles)
+            org_id = (st.text_input("Organization", value=principal.org_id, help="Created if it is new")
+                      if admin.is_superuser else principal.org_id)
+            password = st.text_input("Password", type="password")
+            if st.form_submit_button("Add user", type="primary", key="admin.add_user.submit"):
                 try:
-                    admin.set_password(target or "", first)
+                    admin.add_user(username.strip(), role=role, password=password, org_id=org_id.strip(),
+                                   display_name=display_name.strip(), email=email.strip())
                 except LedgerError as exc:
                     widgets.show_error(exc)
                 else:
-                    st.success(f"The password of {target} was reset.")
+                    st.success(f"Added {username.strip()} ({role.replace('_', ' ')}, {org_id.strip()}).")
+    elif action == "Set a role":
+        with form_column, st.form("admin.set_role"):
+            target = st.selectbox("User", [name for name in usernames if name != principal.user_id])
+            new_role = st.selectbox("New role", roles)
+            if st.form_submit_button("Set role", type="primary", key="admin.set_role.submit"):
+                try:
+                    admin.set_role(target or "", new_role)
+                except LedgerError as exc:
+                    widgets.show_error(exc)
+                else:
+                    st.success(f"{target} is now {new_role.replace('_', ' ')}.")
+    elif action == "Reset a password":
+        with form_column, st.form("admin.set_password", clear_on_submit=True):
+            target = st.selectbox("User", usernames)
+            first = st.text_input("New password", type="password")
+            second = st.text_input("New password again", type="password")
+            if st.form_submit_button("Reset password", type="primary", key="admin.set_password.submit"):
+                if first != second:
+                    st.error("password: the two passwords differ; nothing was changed.")
+                else:
+                    try:
+                        admin.set_password(target or "", first)
+                    except LedgerError as exc:
+                        widgets.show_error(exc)
+                    else:
+                        st.success(f"The password of {target} was reset.")
     st.dataframe(frames.users_frame(admin.users()), hide_index=True, width="stretch",
                  column_config=frames.user_columns(), placeholder=frames.EMPTY, key="admin.users")
 

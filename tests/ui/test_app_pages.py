@@ -322,17 +322,31 @@ def test_org_admin_manages_own_organization_only(ui_ledger):  # type: ignore[no-
     assert not at.exception
     assert set(table(at)["org_id"]) == {"acme"}
     assert "heidi" not in set(table(at)["username"])
+    assert [t.label for t in at.text_input] == ["Name"]  # the API key form; no account form until chosen
+    at.button_group(key="admin.action").set_value("Add a user").run()
     role_options = [s.options for s in at.selectbox if s.label == "Role"][0]
     assert role_options == ["user", "org_admin"]  # no superuser for an org admin
-    form = at.form(key="admin.add_user")
-    assert form  # drawn
-    at.text_input[0].input("zoe")
-    at.text_input[1].input("Zoe Zhang")
-    at.text_input[3].input("zoe-pw")
+    fields = {t.label: t for t in at.text_input}
+    assert "Organization" not in fields  # an org admin adds to their own organization
+    fields["Username"].input("zoe")
+    fields["Name"].input("Zoe Zhang")
+    fields["Password"].input("zoe-pw")
     at.button(key="admin.add_user.submit").click().run()
     assert any("Added zoe" in s for s in texts(at, "success")), texts(at, "error")
     assert ui_ledger.principal("zoe").org_id == "acme"
     assert "zoe" in set(table(at)["username"])
+    at.button_group(key="admin.action").set_value("Set a role").run()
+    at.selectbox[0].select("carol")
+    at.selectbox[1].select("org_admin")
+    at.button(key="admin.set_role.submit").click().run()
+    assert ui_ledger.principal("carol").role == "org_admin"
+    at.button_group(key="admin.action").set_value("Reset a password").run()
+    at.selectbox[0].select("zoe")
+    at.text_input[0].input("new-zoe-pw")
+    at.text_input[1].input("new-zoe-pw")
+    at.button(key="admin.set_password.submit").click().run()
+    assert any("was reset" in s for s in texts(at, "success"))
+    assert ui_ledger.authenticate("zoe", "new-zoe-pw").user_id == "zoe"
 
 
 def test_api_key_is_shown_once_then_listed_and_revoked(ui_ledger):  # type: ignore[no-untyped-def]
