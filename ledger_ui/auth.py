@@ -146,7 +146,7 @@ def login_page_factory(ledger: Ledger, authenticator: stauth.Authenticate) -> Ca
     """The login page: the only thing that exists before sign-in, at every page URL."""
 
     def login() -> None:
-        left, middle, right = st.columns([1, 1.3, 1])
+        left, middle, right = st.columns([1, 1.8, 1])
         with middle:
             st.title(":material/receipt_long: Agent Activity Ledger")
             st.caption("The audit trail of everything your AI agents do. Sign in to browse, "

@@ -245,18 +245,17 @@ def run_summary(detail: RunDetail) -> None:
     run = detail.run
     st.subheader(f"Run `{run.id}`")
     ended = f"{run.ended_at:%Y-%m-%d %H:%M:%S}" if run.ended_at else "not ended"
-    facts = st.columns(4)
-    for column, (label, value) in zip(facts, [
-        ("Owner", f"{run.user_id} ({run.org_id})"), ("Agent", run.agent_id),
-        ("Started (UTC)", f"{run.started_at:%Y-%m-%d %H:%M:%S}"), ("Ended (UTC)", ended),
+    facts = st.columns(3)
+    for index, (label, value, tip) in enumerate([
+        ("Owner", f"{run.user_id} ({run.org_id})", None), ("Agent", run.agent_id, None),
+        ("Total cost", usd(run.total_cost_usd), f"Exactly ${run.total_cost_usd} USD"),
+        ("Started (UTC)", f"{run.started_at:%Y-%m-%d %H:%M:%S}", None), ("Ended (UTC)", ended, None),
+        ("Time in actions", milliseconds(run.total_duration_ms), "The sum of the actions' durations"),
     ]):
-        column.caption(label)
-        column.markdown(f"**{value}**")
-    tiles = st.columns(6)
+        facts[index % 3].caption(label, help=tip)
+        facts[index % 3].markdown(f"**{value}**")
+    tiles = st.columns(4)
     tiles[0].metric("Status", run.status, border=True)
     tiles[1].metric("Actions", f"{run.actions:,}", border=True)
     tiles[2].metric("Errors", f"{run.errors:,}", border=True)
     tiles[3].metric("Blocked", f"{run.blocked:,}", border=True)
-    tiles[4].metric("Total cost", usd(run.total_cost_usd), border=True, help=f"Exactly ${run.total_cost_usd} USD")
-    tiles[5].metric("Time in actions", milliseconds(run.total_duration_ms), border=True,
-                    help="The sum of the actions' durations")

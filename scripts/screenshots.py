@@ -44,6 +44,7 @@ def click_first_row(page: Page, height: int, index: int = 0) -> None:
     box = grid.bounding_box()
     assert box, "no table to click"
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    page.mouse.move(5, 5)  # no hover toolbar over the table in the picture
     wait_idle(page, hold=1.0)
 
 
@@ -68,10 +69,15 @@ def main() -> int:
             log_in(page, server.base_url, "bob", "bob-demo-pass", "ledger?outcome=error")
             click_first_row(page, 1800)
             shoot(page, out, "ledger", 1800)
-            for name, path, height in [("stats", "stats", 2000), ("export", "export?outcome=blocked", 1100),
-                                       ("live", "live", 1000)]:
+            for name, path, height in [("stats", "stats?period=90d", 2000), ("live", "live", 1000)]:
                 page.goto(f"{server.base_url}/{path}")
                 shoot(page, out, name, height)
+            page.goto(f"{server.base_url}/export?outcome=blocked&limit=1000")
+            wait_idle(page)
+            with page.expect_download():  # so that the export log has a line
+                page.get_by_role("button", name="Download CSV").click()
+            page.reload()
+            shoot(page, out, "export", 1100)
             page.goto(f"{server.base_url}/runs?run_id={run_id}")
             wait_idle(page, hold=1.0)
             shoot(page, out, "runs", 1900)
