@@ -2,6 +2,7 @@
 from which URL, and what they refuse (tests/ui/test_browser.py covers the real browser)."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -136,7 +137,7 @@ def test_changing_a_filter_goes_back_to_the_first_page(ui_ledger):  # type: igno
     assert first_of_page_two == str(ui_ledger.query(ui_ledger.principal("alice"), page=1, page_size=3).items[0].id)
     at.selectbox(key="ledger.outcome").select("success").run()
     assert "page" not in at.query_params
-    assert "· page 1 of 2" in texts(at, "markdown")[-1] or any("page 1 of 2" in s for s in texts(at, "markdown"))
+    assert "**6 actions** · page 1 of 2" in texts(at, "markdown")
 
 
 def test_end_date_before_start_date_names_the_field(ui_ledger):  # type: ignore[no-untyped-def]
@@ -158,6 +159,15 @@ def test_bad_url_values_are_named_and_ignored(ui_ledger):  # type: ignore[no-unt
     assert len(table(at)) == 10  # the rest of the view still works
 
 
+def test_a_rate_limit_refusal_says_when_to_try_again(ui_ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LEDGER_RATE_LIMIT_QUERY", "1")
+    at = app("alice")  # the one query of the hour
+    assert len(table(at)) == 10
+    at.selectbox(key="ledger.outcome").select("error").run()
+    assert not at.exception and len(at.dataframe) == 0
+    assert len(at.error) == 1 and "Rate limit exceeded" in at.error[0].value and "Try again in" in at.error[0].value
+
+
 def test_selecting_a_row_shows_the_whole_entry(ui_ledger):  # type: ignore[no-untyped-def]
     at = app("alice", query_params={"outcome": "blocked"})
     at = select_row(at, 0)
@@ -166,9 +176,10 @@ def test_selecting_a_row_shows_the_whole_entry(ui_ledger):  # type: ignore[no-un
     codes = [c.value for c in at.code]
     assert "policy SEC-7 forbids this" in codes
     assert f"entry_hash {entry.entry_hash}\nprev_hash  {entry.prev_hash}" in codes
-    assert any(j.value == entry.input or j.value == str(entry.input) for j in at.json) or at.json
-    link = at.get("page_link")[0]
-    assert f"run_id={entry.run_id}" in str(link.proto.query_string) or str(entry.run_id) in str(link.proto)
+    assert [json.loads(j.value) for j in at.json] == [entry.input, entry.output, entry.metadata]
+    assert "No compliance metadata (Enterprise tier only)." in texts(at, "caption")
+    link = at.get("page_link")[0].proto
+    assert (link.page, link.query_string) == ("runs", f"run_id={entry.run_id}")
 
 
 # --- stats page ----------------------------------------------------------------------
