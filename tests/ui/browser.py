@@ -140,3 +140,18 @@ def login_form_shown(page) -> bool:  # type: ignore[no-untyped-def]
 
 def signed_in(page) -> bool:  # type: ignore[no-untyped-def]
     return page.get_by_role("button", name="Log out").count() == 1 and not login_form_shown(page)
+
+
+def settled_state(page, timeout: float = 30.0) -> str:  # type: ignore[no-untyped-def]
+    """After a load or reload: "signed in" or "login form", once the page shows one of them
+    and is idle (a loaded machine may take seconds before the first script run starts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if signed_in(page) or login_form_shown(page):
+            wait_idle(page, hold=0.6, timeout=max(deadline - time.monotonic(), 1.0))
+            if signed_in(page):
+                return "signed in"
+            if login_form_shown(page):
+                return "login form"
+        time.sleep(0.1)
+    raise AssertionError(f"neither signed in nor the login form within {timeout:.0f} s")

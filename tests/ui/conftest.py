@@ -17,3 +17,12 @@ def ui_ledger(ledger, monkeypatch):  # type: ignore[no-untyped-def]
     ledger.records = seed(ledger)
     yield ledger
     reset_caches()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """Keep each phase's report on the test item (the browser tests save a screenshot when
+    their call failed)."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -22,6 +22,7 @@ from tests.ui.browser import (
     chromium_path,
     log_in,
     login_form_shown,
+    settled_state,
     signed_in,
     start_server,
     wait_idle,
@@ -59,12 +60,40 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser, server) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+def page(browser, server, request, tmp_path) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     context.set_default_timeout(30_000)
     opened = context.new_page()
     yield opened
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # what the browser showed, and the server's log
+        for number, shown in enumerate(context.pages):
+            shown.screenshot(path=str(tmp_path / f"failed-{number}.png"))
+        print(f"screenshots in {tmp_path}; server log:\n{server.log()}")
     context.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in_as(browser, server):  # type: ignore[no-untyped-def]
+    """`signed_in_as(username)`: the cookies of a session signed in through the form once
+    per module; a test's context starts from them (as a new tab would), without typing."""
+    states: dict[str, dict] = {}
+
+    def state(username: str) -> dict:
+        if username not in states:
+            context = browser.new_context()
+            log_in(context.new_page(), server.base_url, username, password(username))
+            states[username] = context.storage_state()
+            context.close()
+        return states[username]
+
+    return state
+
+
+def open_as(page: Page, state: dict, url: str) -> None:
+    page.context.add_cookies(state["cookies"])
+    page.goto(url)
+    assert settled_state(page) == "signed in"
 
 
 def total_text(page: Page) -> str:
@@ -103,18 +132,17 @@ def test_org_admin_logs_in_and_stays_signed_in_on_reload_and_new_tab(page, serve
     assert "Bob Brown" in sidebar and "org admin · acme" in sidebar
     assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").count() == 1
     page.reload()
-    wait_idle(page, hold=1.0)
+    assert settled_state(page) == "signed in", "a reload lost the login"
     assert_clean(page)
-    assert signed_in(page), "a reload lost the login"
     tab = page.context.new_page()
     tab.goto(f"{server.base_url}/runs")
-    wait_idle(tab, hold=1.0)
+    assert settled_state(tab) == "signed in", "a new tab is not signed in"
     assert_clean(tab)
-    assert signed_in(tab) and tab.get_by_role("heading", name="Runs").count() == 1
+    assert signed_in(tab) and tab.get_by_role("heading", name="Runs", exact=True).count() == 1
 
 
-def test_filter_the_ledger_through_the_widgets(page, server, seeded):  # type: ignore[no-untyped-def]
-    log_in(page, server.base_url, "bob", password("bob"))
+def test_filter_the_ledger_through_the_widgets(page, server, seeded, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("bob"), f"{server.base_url}/ledger")
     assert total_text(page).startswith("13 actions")
     page.get_by_role("combobox", name="Outcome").click()
     page.get_by_role("option", name="blocked", exact=True).click()
@@ -132,8 +160,8 @@ def test_filter_the_ledger_through_the_widgets(page, server, seeded):  # type: i
     assert "search=http" in page.url
 
 
-def test_download_csv_equals_ledger_export(page, server, seeded):  # type: ignore[no-untyped-def]
-    log_in(page, server.base_url, "bob", password("bob"), "export?outcome=success&limit=5")
+def test_download_csv_equals_ledger_export(page, server, seeded, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("bob"), f"{server.base_url}/export?outcome=success&limit=5")
     assert_clean(page)
     assert page.get_by_text("so the file will be truncated").count() == 1
     with page.expect_download() as download_info:
@@ -149,17 +177,16 @@ def test_download_csv_equals_ledger_export(page, server, seeded):  # type: ignor
     assert len(rows) == 6 and downloaded == expected
 
 
-def test_a_plain_user_cannot_reach_admin_by_url(page, server):  # type: ignore[no-untyped-def]
-    log_in(page, server.base_url, "alice", password("alice"), "admin")
+def test_a_plain_user_cannot_reach_admin_by_url(page, server, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("alice"), f"{server.base_url}/admin")
     assert_clean(page)
-    assert signed_in(page)
     assert page.get_by_text("The Admin page is for org admins and superusers").count() == 1
     assert page.get_by_text("Add a user").count() == 0
     assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Admin").count() == 0
 
 
-def test_log_out_and_a_reload_shows_the_login_form(page, server):  # type: ignore[no-untyped-def]
-    log_in(page, server.base_url, "alice", password("alice"))
+def test_log_out_and_a_reload_shows_the_login_form(page, server, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("alice"), f"{server.base_url}/ledger")
     assert "ledger_session" in [cookie["name"] for cookie in page.context.cookies()]
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("textbox", name="Password").wait_for()
@@ -168,6 +195,5 @@ def test_log_out_and_a_reload_shows_the_login_form(page, server):  # type: ignor
     assert login_form_shown(page) and not signed_in(page)
     assert "ledger_session" not in [cookie["name"] for cookie in page.context.cookies()]
     page.reload()
-    wait_idle(page, hold=1.0)
+    assert settled_state(page) == "login form"
     assert_clean(page)
-    assert login_form_shown(page) and not signed_in(page)
