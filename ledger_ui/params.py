@@ -147,9 +147,6 @@ class UrlForm:
     def set(self, name: str, value: Any) -> None:
         st.session_state[self.key(name)] = value
 
-    def values(self) -> dict[str, Any]:
-        return {name: self.value(name) for name in self.fields}
-
     def signature(self, exclude: Iterable[str] = ("page",)) -> tuple[Any, ...]:
         skip = set(exclude)
         return tuple((name, self.value(name)) for name in self.fields if name not in skip)
