@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Download, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ledger_core import Ledger
 from tests.ui.browser import (
@@ -96,6 +97,22 @@ def open_as(page: Page, state: dict, url: str) -> None:
     assert settled_state(page) == "signed in"
 
 
+def click_download(page: Page, label: str) -> Download:
+    """Click a download button once the page is quiet. A button's file is registered anew
+    on every run of the page, so a click that races a late rerun (the cookie component
+    calls back once after a page load) asks for a file that is gone: then click again."""
+    for attempt in range(2):
+        wait_idle(page, hold=1.5)
+        try:
+            with page.expect_download(timeout=15_000) as download_info:
+                page.get_by_role("button", name=label).click()
+            return download_info.value
+        except PlaywrightTimeoutError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
 def total_text(page: Page) -> str:
     """The "N actions · page X of Y" line of the Ledger page."""
     return page.get_by_test_id("stMarkdown").filter(has_text=re.compile(r"\d action")).first.inner_text()
@@ -164,9 +181,7 @@ def test_download_csv_equals_ledger_export(page, server, seeded, signed_in_as): 
     open_as(page, signed_in_as("bob"), f"{server.base_url}/export?outcome=success&limit=5")
     assert_clean(page)
     assert page.get_by_text("so the file will be truncated").count() == 1
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download CSV").click()
-    download = download_info.value
+    download = click_download(page, "Download CSV")
     downloaded = download.path().read_bytes()
     wait_idle(page)
     assert_clean(page)
