@@ -12,7 +12,7 @@ from .contract.facets import Facets
 from .contract.ingest import IngestReport, Refusal
 from .contract.query import EntryFilters, LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery, RunSummary
-from .contract.stats import LedgerStats, StatsRequest
+from .contract.stats import DurationBucket, LedgerStats, StatsRequest
 from .errors import (
     ConfigurationError,
     ExportLimitExceeded,
@@ -29,7 +29,7 @@ from .formats.export import Export
 from .ledger import Ledger
 
 __all__ = [
-    "Admin", "ComplianceMetadata", "ComplianceRequest", "ComplianceSummary", "ConfigurationError",
+    "Admin", "ComplianceMetadata", "ComplianceRequest", "ComplianceSummary", "ConfigurationError", "DurationBucket",
     "EntryFilters", "EntryIn", "Export",
     "ExportLimitExceeded", "ExportLogRecord", "ExportRequest", "Facets", "FileUnreadable", "Forbidden",
     "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",

@@ -18,11 +18,12 @@ from .contract.facets import Facets
 from .contract.ingest import IngestReport
 from .contract.query import LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
-from .contract.stats import LedgerStats, StatsRequest
+from .contract.stats import DurationBucket, LedgerStats, StatsRequest
 from .errors import UnknownPrincipal
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
 from .read.compliance import compliance_summary
+from .read.durations import duration_histogram
 from .read.facets import read_facets
 from .read.query import run_query
 from .read.runs import get_run, list_runs
@@ -138,6 +139,13 @@ class Ledger:
         self._check_rate(principal, "stats")
         with read_snapshot(self.engine) as conn:
             return run_stats(conn, principal, request)
+
+    def duration_histogram(self, principal: Principal, **params: Any) -> list[DurationBucket]:
+        """How many matching actions took how long (log-spaced buckets, see `DurationBucket`),
+        with the stats' parameters and rules. Part of a stats view: no extra rate-limit call."""
+        request = StatsRequest.parse(**params)
+        with read_snapshot(self.engine) as conn:
+            return duration_histogram(conn, principal, request)
 
     def compliance(self, principal: Principal, **params: Any) -> ComplianceSummary:
         """The compliance summary of the actions in scope (see `ComplianceSummary`):

@@ -241,21 +241,3 @@ def principal_for_api_key(conn: Connection, key: str) -> Principal:
 
 def count_users(conn: Connection) -> int:
     return conn.execute(select(func.count()).select_from(users)).scalar_one()
-
-
-def authenticator_credentials(users_list: list[UserRecord]) -> dict:
-    """The credentials mapping streamlit-authenticator takes (bcrypt hashes, roles)."""
-    return {
-        "usernames": {
-            user.id: {
-                "email": user.email,
-                "first_name": user.display_name,
-                "last_name": "",
-                "name": user.display_name,
-                "password": user.password_hash,
-                "roles": [user.role],
-            }
-            for user in users_list
-            if user.password_hash
-        }
-    }

@@ -161,3 +161,30 @@ class LedgerStats(BaseModel):
 
     def to_json(self) -> str:
         return json.dumps(self.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+
+
+DURATION_EDGES_MS: tuple[int, ...] = (  # log-spaced: agent actions take milliseconds to minutes
+    10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000)
+
+
+class DurationBucket(BaseModel):
+    """Actions with `low_ms <= duration_ms < high_ms` (`high_ms` None: no upper bound)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    low_ms: int
+    high_ms: int | None
+    count: int
+
+    @property
+    def label(self) -> str:
+        """`< 10 ms`, `10-50 ms`, `500 ms-1 s`, `1-2.5 s`, `>= 60 s`."""
+        def text(ms: int) -> tuple[str, str]:
+            return (f"{ms / 1000:g}", "s") if ms >= 1000 else (str(ms), "ms")
+
+        if self.high_ms is None:
+            return "≥ " + " ".join(text(self.low_ms))
+        if self.low_ms == 0:
+            return "< " + " ".join(text(self.high_ms))
+        (low, low_unit), (high, high_unit) = text(self.low_ms), text(self.high_ms)
+        return f"{low}–{high} {high_unit}" if low_unit == high_unit else f"{low} {low_unit}–{high} {high_unit}"

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import select
 
 from ledger_core import LedgerValidationError, UnknownPrincipal
-from ledger_core.access.accounts import authenticator_credentials
 from ledger_core.store.schema import api_keys
 
 
@@ -52,12 +51,3 @@ def test_api_keys_are_hashed_revocable_and_owned(ledger):  # type: ignore[no-unt
         ledger.principal_for_api_key(key)
     with pytest.raises(UnknownPrincipal):
         ledger.principal_for_api_key("lk_made_up")
-
-
-def test_authenticator_credentials_lists_users_with_passwords(ledger):  # type: ignore[no-untyped-def]
-    ledger.add_user("alice", org_id="acme", role="user", password="pw", display_name="Alice")
-    ledger.add_user("svc", org_id="acme", role="user")
-    credentials = authenticator_credentials(ledger.users())
-    assert list(credentials["usernames"]) == ["alice"]
-    entry = credentials["usernames"]["alice"]
-    assert entry["roles"] == ["user"] and entry["name"] == "Alice" and entry["password"].startswith("$2")

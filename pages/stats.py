@@ -1,0 +1,75 @@
+"""Stats page: KPI tiles and charts of `Ledger.stats` over a date range and an agent.
+
+Clicking a bar of an agent or an action opens the Ledger page filtered to it (and to the
+same dates).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from ledger_core import LedgerError
+from ledger_ui import charts, data, navigation, widgets
+from ledger_ui.auth import page_principal
+from ledger_ui.forms import FILTER_LABELS, PERIODS, period_start, stats_form
+
+principal = page_principal()
+widgets.page_title("Stats", "Volumes, outcomes, cost and durations of the actions you may see. "
+                            "Click an agent's or an action's bar to open its actions in the ledger.")
+form = stats_form()
+widgets.url_problems(form.load())
+if form.fresh and "period" not in st.query_params and (form.value("start_date") or form.value("end_date")):
+    form.set("period", "custom")  # a URL with dates and no period means those dates
+facets = data.facets(principal)
+period, dates, agent = st.columns([1, 2, 1.5])
+period.selectbox("Period", list(PERIODS), key=form.key("period"), format_func=lambda p: PERIODS[p][0],
+                 help="Whole UTC days up to today; Custom dates to pick them.")
+custom = form.value("period") == "custom"
+if not custom:  # the pickers show the period's days
+    form.set("start_date", period_start(form.value("period"), datetime.now(timezone.utc).date()))
+    form.set("end_date", None)
+with dates:
+    widgets.date_pickers(form, disabled=not custom)
+with agent:
+    widgets.name_picker(form, "agent_id", "Agent", facets.agent_ids)
+form.save(exclude=() if custom else ("start_date", "end_date"))
+request = form.request(only=("start_date", "end_date", "agent_id"))
+
+try:
+    with st.spinner("Computing the statistics…"):
+        stats = data.stats(principal, request)
+        buckets = data.durations(principal, request)
+except LedgerError as exc:
+    widgets.show_error(exc)
+    st.stop()
+
+active = form.active(FILTER_LABELS, skip=() if custom else ("start_date",))
+if not custom:
+    active.insert(0, PERIODS[form.value("period")][0].lower())
+widgets.filter_caption(active)
+if not stats.total_actions:
+    widgets.no_results("actions", active)
+    st.stop()
+
+widgets.kpi_tiles(stats)
+st.plotly_chart(charts.daily_outcomes(stats), key="stats.daily_outcomes")
+left, right = st.columns(2)
+left.plotly_chart(charts.daily_cost(stats), key="stats.daily_cost")
+by_agent = right.plotly_chart(charts.cost_by_agent(stats), key="stats.cost_by_agent", on_select="rerun",
+                              selection_mode="points")
+left, right = st.columns(2)
+by_cost = left.plotly_chart(charts.top_actions_by_cost(stats), key="stats.top_by_cost", on_select="rerun",
+                            selection_mode="points")
+by_count = right.plotly_chart(charts.top_actions_by_count(stats), key="stats.top_by_count", on_select="rerun",
+                              selection_mode="points")
+left, right = st.columns(2)
+left.plotly_chart(charts.risk_levels(stats), key="stats.risk")
+right.plotly_chart(charts.durations(buckets), key="stats.durations")
+
+dates_only = {name: value for name, value in request.items() if name in ("start_date", "end_date")}
+if agent_id := charts.clicked(by_agent):
+    st.switch_page(navigation.page("ledger"), query_params={**dates_only, "agent_id": agent_id})
+for event in (by_cost, by_count):
+    if action_name := charts.clicked(event):
+        st.switch_page(navigation.page("ledger"), query_params={**request, "action_name": action_name})
