@@ -7,7 +7,7 @@ from .config import database_url, secret
 from .contract.common import Principal
 from .contract.compliance import ComplianceRequest, ComplianceSummary
 from .contract.entry import ComplianceMetadata, EntryIn, LedgerEntry
-from .contract.export import ExportLogRecord, ExportRequest
+from .contract.export import AuditPackRequest, ExportLogRecord, ExportRequest
 from .contract.facets import Facets
 from .contract.ingest import IngestReport, Refusal
 from .contract.query import EntryFilters, LedgerPage, LedgerQuery
@@ -25,11 +25,13 @@ from .errors import (
     RateLimitExceeded,
     UnknownPrincipal,
 )
+from .formats.audit_pack import AuditPack
 from .formats.export import Export
 from .ledger import Ledger
 
 __all__ = [
-    "Admin", "ComplianceMetadata", "ComplianceRequest", "ComplianceSummary", "ConfigurationError", "DurationBucket",
+    "Admin", "AuditPack", "AuditPackRequest",
+    "ComplianceMetadata", "ComplianceRequest", "ComplianceSummary", "ConfigurationError", "DurationBucket",
     "EntryFilters", "EntryIn", "Export",
     "ExportLimitExceeded", "ExportLogRecord", "ExportRequest", "Facets", "FileUnreadable", "Forbidden",
     "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",

@@ -13,13 +13,14 @@ from .access.ratelimit import RateLimiter
 from .config import RateLimits, database_url
 from .contract.common import Principal
 from .contract.compliance import ComplianceRequest, ComplianceSummary
-from .contract.export import ExportLogRecord, ExportRequest
+from .contract.export import AuditPackRequest, ExportLogRecord, ExportRequest
 from .contract.facets import Facets
 from .contract.ingest import IngestReport
 from .contract.query import LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
 from .contract.stats import DurationBucket, LedgerStats, StatsRequest
 from .errors import UnknownPrincipal
+from .formats.audit_pack import AuditPack, build_audit_pack
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
 from .read.compliance import compliance_summary
@@ -169,6 +170,15 @@ class Ledger:
         request = ExportRequest.parse(**params)
         self._check_rate(principal, "export")
         return start_export(self.engine, principal, request)
+
+    def audit_pack(self, principal: Principal, **params: Any) -> AuditPack:
+        """A compliance audit pack (see `formats.audit_pack`): the matching entries as CSV
+        and JSONL, a manifest with the files' SHA-256, the entries' chain positions and
+        hashes and the latest checkpoints, and a README for the auditor. Parameters: limit
+        and the filters of an export. Counts as an export (rate limit, export log)."""
+        request = AuditPackRequest.parse(**params)
+        self._check_rate(principal, "export")
+        return build_audit_pack(self.engine, principal, request)
 
     def export_log(self, principal: Principal, limit: int = 100) -> list[ExportLogRecord]:
         """The newest exports `principal` may see, newest first: all for a superuser, the

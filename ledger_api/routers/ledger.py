@@ -8,6 +8,7 @@ from typing import Annotated, Any, AsyncGenerator, Literal
 import anyio
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -196,3 +197,41 @@ def export_ledger(
     media_type = headers.pop("Content-Type")
     return ExportResponse(_stream(export), media_type=media_type, headers=headers)
 
+
+
+@router.get(
+    "/ledger/audit-pack",
+    summary="Download a compliance audit pack",
+    description="One zip for an auditor: the actions in the caller's scope that match the filters, newest first, "
+                "as `entries.csv` and `entries.jsonl` (the bytes of the export in those formats), `manifest.json` "
+                "(who asked and when, the filters, the row count, whether the pack was cut at `limit`, each "
+                "file's SHA-256, the chain position and hash of every entry, each organization's chain head and "
+                "latest signed checkpoint) and `README.txt` (how to check it: `python -m ledger_core verify "
+                "--file PACK.zip`). Counts against the export rate limit and is recorded in the export log.",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "The zip.", "headers": EXPORT_HEADERS,
+              "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(401, 422, 429, rate_limited=True),
+    },
+)
+def audit_pack(
+    request: Request,
+    principal: Annotated[Principal, Depends(caller("export"))],
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
+    outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
+    action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
+    agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
+    start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
+    end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
+    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": 100_000}, description=(
+        "Maximum actions, 1 to 100,000. Above 100,000 the answer is 422 `export_limit_exceeded`."))] = 10_000,
+) -> StreamingResponse:
+    pack = ledger_of(request).audit_pack(
+        principal, limit=limit, outcome=outcome, action_name=action_name, agent_id=agent_id,
+        start_date=start_date, end_date=end_date, **compliance,
+    )
+    headers = dict(pack.headers)
+    media_type = headers.pop("Content-Type")
+    return StreamingResponse(iter(pack), media_type=media_type, headers=headers,
+                             background=BackgroundTask(pack.close))

@@ -61,14 +61,13 @@ def _limit(value: Any) -> int:
     return limit
 
 
-class ExportRequest(Request):
-    """Parameters of `GET /api/v1/ledger/export` (SPEC section 5): the format (jsonl,
-    json, csv; case-insensitive), the row limit (1..100,000; above it `ExportLimitExceeded`
-    says how to proceed) and the filters, with the query's rules."""
+class ExportSelection(Request):
+    """Which rows a file holds: the row limit (1..100,000; above it `ExportLimitExceeded`
+    says how to proceed) and the filters, with the query's rules. Shared by the export
+    and the audit pack."""
 
     operation = "export"
 
-    format: Annotated[str, BeforeValidator(_format)] = "jsonl"
     limit: Annotated[int, BeforeValidator(_limit)] = DEFAULT_EXPORT_LIMIT
     outcome: OutcomeFilter = None
     action_name: OptionalText = None
@@ -83,7 +82,21 @@ class ExportRequest(Request):
     pii_detected: Flag = None
 
     def filters(self) -> EntryFilters:
-        return EntryFilters.model_validate(self.model_dump(exclude={"format", "limit"}))
+        return EntryFilters.model_validate(self.model_dump(include=set(EntryFilters.model_fields)))
+
+
+class ExportRequest(ExportSelection):
+    """Parameters of `GET /api/v1/ledger/export` (SPEC section 5): the format (jsonl,
+    json, csv; case-insensitive) and the `ExportSelection`."""
+
+    format: Annotated[str, BeforeValidator(_format)] = "jsonl"
+
+
+class AuditPackRequest(ExportSelection):
+    """Parameters of an audit pack (`GET /api/v1/ledger/audit-pack`): the `ExportSelection`;
+    the pack always holds both CSV and JSONL."""
+
+    operation = "an audit pack"
 
 
 @dataclass(frozen=True)

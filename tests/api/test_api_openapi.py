@@ -57,6 +57,7 @@ def test_every_parameter_is_documented(client) -> None:  # type: ignore[no-untyp
                            "limit"} | COMPLIANCE_PARAMS
     assert (export["limit"]["schema"]["default"], export["limit"]["schema"]["maximum"]) == (10_000, 100_000)
     assert export["format"]["schema"]["enum"] == ["jsonl", "json", "csv"]
+    assert set(parameters(document, "/api/v1/ledger/audit-pack")) == set(export) - {"format"}
     assert set(parameters(document, "/api/v1/runs")) == {"page", "page_size", "agent_id", "start_date",
                                                           "end_date", "status"}
 
@@ -135,10 +136,11 @@ def api_schema(fuzz_targets) -> Any:  # type: ignore[no-untyped-def]
 OPERATIONS = [
     ("/api/v1/auth/token", "POST"), ("/api/v1/ledger", "GET"), ("/api/v1/ledger/stats", "GET"),
     ("/api/v1/ledger/compliance", "GET"),
-    ("/api/v1/ledger/export", "GET"), ("/api/v1/runs", "GET"), ("/api/v1/runs/{run_id}", "GET"),
+    ("/api/v1/ledger/export", "GET"), ("/api/v1/ledger/audit-pack", "GET"), ("/api/v1/runs", "GET"),
+    ("/api/v1/runs/{run_id}", "GET"),
     ("/api/v1/ingest", "POST"),
 ]
-EXAMPLES = 10  # per operation, mode and backend: 280 generated requests in all
+EXAMPLES = 10  # per operation, mode and backend: 360 generated requests in all
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,

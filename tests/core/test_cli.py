@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,25 @@ def test_export_takes_the_compliance_filters(ledger, tmp_path) -> None:  # type:
     assert sorted(ids) == sorted(risky)
     code, _, err = run_cli(ledger, "export", "--user", "alice", "--min-risk", "severe", "-o", str(tmp_path / "x"))
     assert code == 2 and "min_risk" in err
+
+
+def test_audit_pack_writes_the_zip_of_the_python_api(ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ledger.add_user("carol", org_id="acme", role="org_admin")
+    ledger.add_user("alice", org_id="acme", role="user")
+    records = [record(risk_level=risk) for risk in ["low", "high", "critical", "medium", "high"] * 3]
+    assert ledger.ingest(records).added == 15
+    target = tmp_path / "q4.zip"
+    code, _, err = run_cli(ledger, "audit-pack", "--user", "carol", "--min-risk", "high", "--limit", "4",
+                           "-o", str(target))
+    assert code == 0, err
+    assert "audit pack with 4 of 9 matching actions" in err and "TRUNCATED at --limit 4" in err
+    with zipfile.ZipFile(target) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        jsonl = archive.read("entries.jsonl")
+    assert (manifest["rows"], manifest["total_matched"], manifest["truncated"]) == (4, 9, True)
+    assert manifest["filters"] == {"min_risk": "high"} and manifest["requested_by"]["user_id"] == "carol"
+    assert jsonl == b"".join(ledger.export(ledger.principal("carol"), format="jsonl", min_risk="high", limit=4))
+    bad = tmp_path / "bad.zip"
+    for args, word in [(["--limit", "0"], "limit"), (["--risk-level", "severe"], "risk_level")]:
+        code, _, err = run_cli(ledger, "audit-pack", "--user", "carol", *args, "-o", str(bad))
+        assert code == 2 and word in err and not bad.exists() and not list(tmp_path.glob("*.part"))
