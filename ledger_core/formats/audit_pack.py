@@ -32,6 +32,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Iterator
 
@@ -48,7 +49,8 @@ from ..store.db import read_snapshot
 from ..store.schema import chain_heads
 from ..store.schema import ledger_entries as le
 from . import export_log
-from .wire import csv_cells, format_timestamp, json_object, wire_columns
+from ..contract.common import shorten
+from .wire import FIELDS, FORMULA_GUARD, FORMULA_START, csv_cells, format_timestamp, json_object, wire_columns
 
 PACK_FORMAT = "ledger-audit-pack/1"
 CSV_NAME = "entries.csv"
@@ -59,6 +61,7 @@ MEDIA_TYPE = "application/zip"
 CHUNK_SIZE = 64 * 1024
 SPOOL_LIMIT = 32 * 1024 * 1024
 YIELD_PER = 5000
+_KINDS = {name: kind for name, _, kind in FIELDS}
 
 README_TEXT = """\
 Agent Activity Ledger - audit pack
@@ -283,3 +286,197 @@ def _chain_heads(conn: Connection, org_ids: list[str]) -> dict[str, dict[str, An
         .where(chain_heads.c.org_id.in_(org_ids))
     ).all()
     return {row.org_id: {"count": int(row.count), "last_hash": row.last_hash} for row in rows}
+
+
+# --- checking a pack ---------------------------------------------------------------------
+
+MAX_PROBLEMS_PER_CHECK = 20
+
+
+@dataclass
+class PackVerification:
+    """What `verify_pack` found: `ok` when `problems` is empty; each problem names the
+    file, the line or row and the entry where it can."""
+
+    rows: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "rows": self.rows, "problems": self.problems, "notes": self.notes}
+
+
+class _Problems:
+    """Problems of one check, capped so that a badly damaged pack gives a readable report."""
+
+    def __init__(self, report: PackVerification, what: str) -> None:
+        self.report, self.what, self.count = report, what, 0
+
+    def add(self, message: str) -> None:
+        self.count += 1
+        if self.count <= MAX_PROBLEMS_PER_CHECK:
+            self.report.problems.append(message)
+
+    def close(self) -> None:
+        if self.count > MAX_PROBLEMS_PER_CHECK:
+            self.report.problems.append(f"... and {self.count - MAX_PROBLEMS_PER_CHECK} more {self.what} problems")
+
+
+def verify_pack(source: str | Path | bytes | BinaryIO, line_check: Any = None) -> PackVerification:
+    """Check an audit pack offline: the files against the manifest's sizes and SHA-256,
+    the CSV rows against the JSONL entries (same entries, same values), the entries
+    against the manifest's chain positions, and the links between entries of one
+    organization with consecutive positions. `line_check(lines) -> list[str]` adds the
+    recomputation of each JSONL line's hash (`integrity.verify_lines`)."""
+    report = PackVerification()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except (OSError, zipfile.BadZipFile) as exc:
+        report.problems.append(f"not a readable zip file: {exc}")
+        return report
+    with archive:
+        names = set(archive.namelist())
+        missing = [name for name in (MANIFEST_NAME, CSV_NAME, JSONL_NAME) if name not in names]
+        if missing:
+            report.problems.append(f"the pack lacks {', '.join(missing)}")
+            return report
+        try:
+            manifest = json.loads(archive.read(MANIFEST_NAME))
+            files = {name: archive.read(name) for name in (CSV_NAME, JSONL_NAME)}
+        except (ValueError, zipfile.BadZipFile, OSError) as exc:
+            report.problems.append(f"{MANIFEST_NAME} or a data file cannot be read: {exc}")
+            return report
+    if not isinstance(manifest, dict) or manifest.get("format") != PACK_FORMAT:
+        report.problems.append(f"{MANIFEST_NAME} is not a {PACK_FORMAT} manifest")
+        return report
+    _check_digests(report, manifest, files)
+    entries = _check_jsonl(report, files[JSONL_NAME])
+    report.rows = len(entries)
+    if len(entries) != manifest.get("rows"):
+        report.problems.append(f"{JSONL_NAME} holds {len(entries)} entries, the manifest says {manifest.get('rows')}")
+    _check_csv(report, files[CSV_NAME], entries)
+    _check_chain(report, manifest, entries)
+    if line_check is not None:
+        report.problems.extend(line_check(files[JSONL_NAME].decode("utf-8", "replace").splitlines()))
+    if manifest.get("truncated"):
+        report.notes.append(f"the pack was cut at its limit: {manifest.get('rows')} of "
+                            f"{manifest.get('total_matched')} matching entries")
+    return report
+
+
+def _check_digests(report: PackVerification, manifest: dict[str, Any], files: dict[str, bytes]) -> None:
+    described = manifest.get("files") or {}
+    for name, data in files.items():
+        entry = described.get(name) or {}
+        found = hashlib.sha256(data).hexdigest()
+        if entry.get("sha256") != found or entry.get("bytes") != len(data):
+            report.problems.append(
+                f"{name}: {len(data)} bytes with SHA-256 {found}, the manifest says {entry.get('bytes')} bytes "
+                f"with SHA-256 {entry.get('sha256')}: the file was changed after the pack was made")
+
+
+def _check_jsonl(report: PackVerification, data: bytes) -> list[dict[str, Any]]:
+    problems = _Problems(report, JSONL_NAME)
+    entries: list[dict[str, Any]] = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        try:
+            entry = json.loads(line, parse_float=Decimal)
+        except ValueError:
+            problems.add(f"{JSONL_NAME} line {number}: not a JSON object")
+            entry = None
+        if not isinstance(entry, dict) or any(name not in entry for name in ENTRY_FIELDS):
+            if entry is not None:
+                problems.add(f"{JSONL_NAME} line {number}: not a ledger entry")
+            entries.append({"_line": number})
+            continue
+        entry["_line"] = number
+        entries.append(entry)
+    problems.close()
+    return entries
+
+
+def _cell_value(name: str, cell: str) -> Any:
+    """A CSV cell back to the JSON value it was written from (see `wire.csv_cells`)."""
+    kind = _KINDS[name]
+    if kind == "json":
+        return None if cell == "" else json.loads(cell, parse_float=Decimal)
+    if kind == "number":
+        return Decimal(cell)
+    return None if cell == "" else cell
+
+
+def _same(name: str, cell: str, value: Any) -> bool:
+    """Whether the cell was written from `value`. A cell starting with `'` and a formula
+    character is read both ways (guarded, or text that began with a quote)."""
+    readings = [cell]
+    if cell[:1] == FORMULA_GUARD and cell[1:2] in FORMULA_START:
+        readings.insert(0, cell[1:])
+    for reading in readings:
+        try:
+            found = _cell_value(name, reading)
+        except (ValueError, ArithmeticError):
+            continue
+        if _KINDS[name] == "number":
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and found == Decimal(value):
+                return True
+        elif found == value or (found is None and value == "" and _KINDS[name] == "string"):
+            return True
+    return False
+
+
+def _check_csv(report: PackVerification, data: bytes, entries: list[dict[str, Any]]) -> None:
+    problems = _Problems(report, CSV_NAME)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
+    if not rows or tuple(rows[0]) != ENTRY_FIELDS:
+        problems.add(f"{CSV_NAME}: the header row is not the ledger's field names")
+        problems.close()
+        return
+    body = rows[1:]
+    if len(body) != len(entries):
+        problems.add(f"{CSV_NAME} holds {len(body)} rows, {JSONL_NAME} {len(entries)} entries")
+    for number, (row, entry) in enumerate(zip(body, entries), start=2):
+        if "id" not in entry:
+            continue
+        if len(row) != len(ENTRY_FIELDS):
+            problems.add(f"{CSV_NAME} row {number} (entry {entry['id']}): {len(row)} cells, expected "
+                         f"{len(ENTRY_FIELDS)}")
+            continue
+        for name, cell in zip(ENTRY_FIELDS, row):
+            if not _same(name, cell, entry[name]):
+                problems.add(f"{CSV_NAME} row {number} (entry {entry['id']}), column {name}: {shorten(cell)} "
+                             f"differs from the JSONL entry ({shorten(json.dumps(entry[name], default=str))})")
+    problems.close()
+
+
+def _check_chain(report: PackVerification, manifest: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    problems = _Problems(report, "chain")
+    listed: dict[str, tuple[str, int, str]] = {}
+    for org, part in (manifest.get("chain") or {}).items():
+        for seq, entry_id, digest in part.get("positions") or []:
+            listed[entry_id] = (org, seq, digest)
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    for entry in entries:
+        if "id" not in entry:
+            continue
+        place = listed.pop(entry["id"], None)
+        if place is None:
+            problems.add(f"{JSONL_NAME} line {entry['_line']}: entry {entry['id']} is not in the manifest's chain")
+            continue
+        org, seq, digest = place
+        if (entry["org_id"], entry["entry_hash"]) != (org, digest):
+            problems.add(f"{JSONL_NAME} line {entry['_line']}: entry {entry['id']} has hash {entry['entry_hash']} "
+                         f"in {entry['org_id']}, the manifest lists {digest} in {org}")
+        seen[(org, seq)] = entry
+    for entry_id, (org, seq, _) in sorted(listed.items(), key=lambda item: item[1]):
+        problems.add(f"entry {entry_id} ({org} #{seq}) is listed in the manifest but missing from {JSONL_NAME}")
+    for (org, seq), entry in sorted(seen.items()):
+        earlier = seen.get((org, seq - 1))
+        if earlier is not None and entry["prev_hash"] != earlier["entry_hash"]:
+            problems.add(f"{JSONL_NAME} line {entry['_line']}: entry {entry['id']} ({org} #{seq}) does not link "
+                         f"to {earlier['id']} (#{seq - 1}): prev_hash {entry['prev_hash']}, expected "
+                         f"{earlier['entry_hash']}")
+    problems.close()

@@ -5,6 +5,7 @@ the ingested records (scope, order, chain positions read straight from the table
 export log."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -17,6 +18,8 @@ from tests.core.formats.test_export import export_bytes, jsonl_lines, newest_fir
 
 from ledger_core import AuditPack, ExportLimitExceeded, Ledger, LedgerValidationError, RateLimitExceeded
 from ledger_core.config import RateLimits
+from ledger_core.contract.entry import ENTRY_FIELDS
+from ledger_core.formats.audit_pack import verify_pack
 from ledger_core.store.schema import ledger_entries as le
 
 MEMBERS = ["entries.csv", "entries.jsonl", "manifest.json", "README.txt"]
@@ -143,3 +146,124 @@ def test_a_pack_spends_the_export_budget(make_ledger) -> None:  # type: ignore[n
     with pytest.raises(RateLimitExceeded):
         ledger.audit_pack(me)
     assert [r.format for r in ledger.export_log(me)] == ["audit-pack", "jsonl"]
+
+
+# --- checking a pack ---------------------------------------------------------------------
+
+def rezip(data: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
+    """The pack with `change(name, content) -> content` applied to each member."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return out.getvalue()
+
+
+def refresh_digests(data: bytes) -> bytes:
+    """What a forger would do next: make the manifest's sizes and SHA-256 match the files."""
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        files = {name: source.read(name) for name in ("entries.csv", "entries.jsonl")}
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != "manifest.json":
+            return content
+        manifest = json.loads(content)
+        for file_name, file_data in files.items():
+            manifest["files"][file_name].update(bytes=len(file_data), sha256=hashlib.sha256(file_data).hexdigest())
+        return json.dumps(manifest).encode()
+
+    return rezip(data, change)
+
+
+@pytest.fixture(scope="module")
+def pack_bytes(seeded) -> bytes:  # type: ignore[no-untyped-def]
+    ledger, _ = seeded
+    with ledger.audit_pack(ledger.principal("root"), limit=200) as pack:
+        return pack.getvalue()
+
+
+def test_an_untouched_pack_verifies_clean(pack_bytes) -> None:  # type: ignore[no-untyped-def]
+    report = verify_pack(pack_bytes)
+    assert report.ok, report.problems
+    assert report.rows == 200 and "cut at its limit: 200 of 300" in report.notes[0]
+
+
+def test_an_edited_csv_cell_is_named(pack_bytes) -> None:  # type: ignore[no-untyped-def]
+    content = zipfile.ZipFile(io.BytesIO(pack_bytes)).read("entries.csv").decode()
+    target_id = list(csv.reader(io.StringIO(content, newline="")))[5][0]
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != "entries.csv":
+            return content
+        rows = list(csv.reader(io.StringIO(content.decode(), newline="")))
+        rows[5][ENTRY_FIELDS.index("cost_usd")] = "999.99"
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        return buffer.getvalue().encode()
+
+    tampered = rezip(pack_bytes, change)
+    for data in (tampered, refresh_digests(tampered)):
+        report = verify_pack(data)
+        assert not report.ok
+        expected = f"row 6 (entry {target_id}), column cost_usd: '999.99'"
+        assert any(expected in p for p in report.problems), report.problems
+    assert any(p.startswith("entries.csv:") and "SHA-256" in p for p in verify_pack(tampered).problems)
+
+
+def test_a_removed_jsonl_line_is_named(pack_bytes) -> None:  # type: ignore[no-untyped-def]
+    lines = zipfile.ZipFile(io.BytesIO(pack_bytes)).read("entries.jsonl").decode().splitlines(keepends=True)
+    removed = json.loads(lines[10])
+
+    def change(name: str, content: bytes) -> bytes:
+        return "".join(lines[:10] + lines[11:]).encode() if name == "entries.jsonl" else content
+
+    for data in (rezip(pack_bytes, change), refresh_digests(rezip(pack_bytes, change))):
+        problems = verify_pack(data).problems
+        assert any(f"entry {removed['id']} ({removed['org_id']} #" in p and "missing from entries.jsonl" in p
+                   for p in problems), problems
+        assert any("entries.jsonl holds 199 entries, the manifest says 200" in p for p in problems)
+
+
+def test_a_changed_chain_hash_in_the_manifest_is_named(pack_bytes) -> None:  # type: ignore[no-untyped-def]
+    def change(name: str, content: bytes) -> bytes:
+        if name != "manifest.json":
+            return content
+        manifest = json.loads(content)
+        positions = next(iter(manifest["chain"].values()))["positions"]
+        positions[0][2] = "f" * 64
+        return json.dumps(manifest).encode()
+
+    problems = verify_pack(rezip(pack_bytes, change)).problems
+    assert len(problems) == 1 and "the manifest lists " + "f" * 64 in problems[0]
+
+
+def test_a_broken_link_between_consecutive_entries_is_named(pack_bytes) -> None:  # type: ignore[no-untyped-def]
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(pack_bytes)).read("manifest.json"))
+    org, part = next((org, part) for org, part in manifest["chain"].items()
+                     if any(b[0] == a[0] + 1 for a, b in zip(part["positions"], part["positions"][1:])))
+    later = next(b for a, b in zip(part["positions"], part["positions"][1:]) if b[0] == a[0] + 1)
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != "entries.jsonl":
+            return content
+        out = []
+        for line in content.decode().splitlines(keepends=True):
+            if json.loads(line)["id"] == later[1]:
+                line = line.replace('"prev_hash":"', '"prev_hash":"0')[:-1][:-66] + line[-66:]
+            out.append(line)
+        return "".join(out).encode()
+
+    problems = verify_pack(refresh_digests(rezip(pack_bytes, change))).problems
+    assert any(f"entry {later[1]} ({org} #{later[0]}) does not link" in p for p in problems), problems
+
+
+def test_not_a_pack_is_said_plainly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert "not a readable zip" in verify_pack(b"hello").problems[0]
+    assert "lacks entries.csv, entries.jsonl" in verify_pack(rezip_empty()).problems[0]
+
+
+def rezip_empty() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.json", "{}")
+    return out.getvalue()
