@@ -66,7 +66,10 @@ def several(name: str, options: Sequence[str]) -> Field:
     def parse(raw: str) -> Any:
         chosen = _query_value(name, raw)  # the model's message names the bad value
         return [option for option in options if option in (chosen or ())]
-    return Field(name, parse, [], ",".join)
+
+    def encode(values: Any) -> str:  # in the options' order, however they were picked
+        return ",".join(option for option in options if option in values)
+    return Field(name, parse, [], encode)
 
 
 def _empty(value: Any) -> bool:
@@ -192,7 +195,7 @@ class UrlForm:
             if isinstance(value, date):
                 value = value.isoformat()
             elif isinstance(value, (list, tuple)):
-                value = ",".join(value)
+                value = self.fields[name].encode(value)
             out[name] = value
         return out
 

@@ -54,17 +54,17 @@ links[2].page_link(navigation.page("export"), label="Export these actions", icon
 
 bars = {}
 left, middle, right = st.columns(3)
-bars["risk_level"] = left.plotly_chart(charts.compliance_risk(summary), key="compliance.risk", on_select="rerun",
+bars["risk_level"] = left.plotly_chart(charts.compliance_risk(summary), key="compliance.chart_risk", on_select="rerun",
                                        selection_mode="points")
-bars["decision"] = middle.plotly_chart(charts.compliance_decisions(summary), key="compliance.decision",
+bars["decision"] = middle.plotly_chart(charts.compliance_decisions(summary), key="compliance.chart_decision",
                                        on_select="rerun", selection_mode="points")
 bars["data_classification"] = right.plotly_chart(charts.compliance_classifications(summary),
-                                                 key="compliance.classification", on_select="rerun",
+                                                 key="compliance.chart_classification", on_select="rerun",
                                                  selection_mode="points")
 left, right = st.columns([1, 2])
-bars["pii_detected"] = left.plotly_chart(charts.compliance_pii(summary), key="compliance.pii", on_select="rerun",
+bars["pii_detected"] = left.plotly_chart(charts.compliance_pii(summary), key="compliance.chart_pii", on_select="rerun",
                                          selection_mode="points")
-frameworks = right.plotly_chart(charts.compliance_frameworks(summary), key="compliance.frameworks",
+frameworks = right.plotly_chart(charts.compliance_frameworks(summary), key="compliance.chart_frameworks",
                                 on_select="rerun", selection_mode="points")
 
 st.subheader(f"Needs review ({summary.needs_review_total:,})")
@@ -87,13 +87,13 @@ with left:
     st.caption("By high and critical actions. Select a row to open them in the Ledger.")
     agents = st.dataframe(frames.risky_frame(summary.riskiest_agents), hide_index=True, width="stretch",
                           column_config=frames.risky_columns("Agent"), placeholder=frames.EMPTY,
-                          on_select="rerun", selection_mode="single-row", key="compliance.agents")
+                          on_select="rerun", selection_mode="single-row", key="compliance.table_agents")
 with right:
     st.subheader("Riskiest actions")
     st.caption("By high and critical actions. Select a row to open them in the Ledger.")
     actions = st.dataframe(frames.risky_frame(summary.riskiest_actions), hide_index=True, width="stretch",
                            column_config=frames.risky_columns("Action"), placeholder=frames.EMPTY,
-                           on_select="rerun", selection_mode="single-row", key="compliance.actions")
+                           on_select="rerun", selection_mode="single-row", key="compliance.table_actions")
 
 if review is not None and review.selection.rows:
     widgets.entry_detail(summary.needs_review[review.selection.rows[0]])
