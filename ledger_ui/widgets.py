@@ -111,7 +111,7 @@ def compliance_expander(form: UrlForm) -> None:
     names = ("risk_level", "min_risk", "data_classification", "decision", "regulatory_framework", "pii_detected")
     active = [FILTER_LABELS[name] for name in names if form.value(name) not in (None, "", [])]
     label = "Risk and compliance" + (f" ({', '.join(active)})" if active else "")
-    with st.expander(label, expanded=bool(active), icon=":material/policy:"):
+    with st.expander(label, expanded=bool(active)):  # no icon: its name would read as text
         compliance_pickers(form)
 
 
