@@ -95,15 +95,17 @@ def compliance_pickers(form: UrlForm) -> None:
     risk, floor, classification, decision, framework, pii = st.columns([1.6, 1, 1.8, 1, 1.2, 1])
     risk.multiselect("Risk level", RISK_LEVELS, key=form.key("risk_level"), placeholder="Any",
                      help="One or several levels.")
-    floor.selectbox("Min risk", [None, *RISK_LEVELS], key=form.key("min_risk"), format_func=_any,
+    floor.selectbox("Min risk", [None, *RISK_LEVELS], key=form.key("min_risk"), format_func=_any, placeholder="Any",
                     help="This level and above (low < medium < high < critical).")
     classification.multiselect("Data classification", CLASSIFICATIONS, key=form.key("data_classification"),
                                placeholder="Any", help="Compliance metadata (Enterprise tier).")
-    decision.selectbox("Decision", [None, *DECISIONS], key=form.key("decision"), format_func=_any,
+    decision.selectbox("Decision", [None, *DECISIONS], key=form.key("decision"), format_func=_any, placeholder="Any",
                        help="The policy decision (Enterprise tier).")
-    framework.text_input("Regulatory framework", key=form.key("regulatory_framework"), placeholder="e.g. GDPR",
-                         help="Actions whose compliance metadata names this framework (exact, e.g. GDPR, SOC2).")
-    pii.selectbox("PII", [None, *PII_CHOICES], key=form.key("pii_detected"), format_func=PII_LABELS.get)
+    framework.text_input("Framework", key=form.key("regulatory_framework"), placeholder="e.g. GDPR",
+                         help="Regulatory framework: actions whose compliance metadata names it (exact, e.g. GDPR, "
+                              "SOC2).")
+    pii.selectbox("PII", [None, *PII_CHOICES], key=form.key("pii_detected"), format_func=PII_LABELS.get,
+                  placeholder="Any")
 
 
 def compliance_expander(form: UrlForm) -> None:
@@ -294,7 +296,7 @@ def compliance_tiles(summary: ComplianceSummary) -> None:
     """The headline figures of `Ledger.compliance`, as tiles."""
     tiles = st.columns(5)
     tiles[0].metric("Actions", f"{summary.total_actions:,}", border=True)
-    tiles[1].metric("With compliance metadata", f"{summary.with_compliance:,}", border=True,
+    tiles[1].metric("With metadata", f"{summary.with_compliance:,}", border=True,
                     help="Actions that carry compliance metadata (Enterprise tier); decision, classification, "
                          "PII and framework counts are over these.")
     tiles[2].metric("High or critical risk",

@@ -58,7 +58,7 @@ def test_figures_equal_ledger_compliance_and_stats(ui_ledger, who, params):  # t
     stats = ui_ledger.stats(principal, **params)
     assert summary.total_actions == stats.total_actions > 0
     assert metric(at, "Actions") == f"{stats.total_actions:,}"
-    assert metric(at, "With compliance metadata") == str(summary.with_compliance)
+    assert metric(at, "With metadata") == str(summary.with_compliance)
     high = stats.by_risk_level.get("high", 0) + stats.by_risk_level.get("critical", 0)
     assert metric(at, "High or critical risk") == str(high)
     assert metric(at, "Needs review") == str(summary.needs_review_total)
@@ -85,7 +85,7 @@ def test_an_org_admins_figures_match_the_seed(ui_ledger):  # type: ignore[no-unt
     acme = [r for user in ("alice", "carol") for r in ui_ledger.records[user]]
     with_c = [r for r in acme if r.get("compliance")]
     assert metric(at, "Actions") == str(len(acme)) == "13"
-    assert metric(at, "With compliance metadata") == str(len(with_c)) == "6"
+    assert metric(at, "With metadata") == str(len(with_c)) == "6"
     assert bars(at, "compliance.chart_risk") == {level: sum(r["risk_level"] == level for r in acme) for level in RISKS}
     assert bars(at, "compliance.chart_decision") == {"allow": 1, "deny": 1, "review": 4}
     assert bars(at, "compliance.chart_frameworks") == {"SOC2": 3, "GDPR": 2, "HIPAA": 1}
@@ -106,7 +106,7 @@ def test_an_enterprise_user_sees_their_own_and_a_standard_user_cannot_reach_it(u
         heidi.switch_page(navigation.page("compliance"))
     assert not heidi.exception
     grace = app("grace", query_params={"period": "all"}, page="compliance")  # globex's org admin
-    assert metric(grace, "Actions") == "3" and metric(grace, "With compliance metadata") == "0"
+    assert metric(grace, "Actions") == "3" and metric(grace, "With metadata") == "0"
 
 
 def test_clicking_a_bar_opens_the_ledger_filtered_to_it(ui_ledger):  # type: ignore[no-untyped-def]
