@@ -71,13 +71,14 @@ st.subheader(f"Needs review ({summary.needs_review_total:,})")
 st.caption("Decision `review` and no reviewer yet, newest first"
            + (f" (the newest {len(summary.needs_review)} shown)" if summary.needs_review_total > len(
                summary.needs_review) else "") + ". Select a row to see the whole entry.")
-review = None
 if summary.needs_review:
     review = st.dataframe(frames.entries_frame(summary.needs_review), hide_index=True, width="stretch",
                           column_config=frames.entry_columns(), placeholder=frames.EMPTY, on_select="rerun",
                           selection_mode="single-row", key=f"compliance.review.{hash(tuple(sorted(request.items())))}")
     st.page_link(navigation.page("ledger"), label="Open every `review` decision in the Ledger (reviewed or not)",
                  icon=":material/rate_review:", query_params=ledger_link(request, decision="review"))
+    if review.selection.rows:
+        widgets.entry_detail(summary.needs_review[review.selection.rows[0]])
 else:
     st.success("Nothing waits for a review.", icon=":material/check_circle:")
 
@@ -94,9 +95,6 @@ with right:
     actions = st.dataframe(frames.risky_frame(summary.riskiest_actions), hide_index=True, width="stretch",
                            column_config=frames.risky_columns("Action"), placeholder=frames.EMPTY,
                            on_select="rerun", selection_mode="single-row", key="compliance.table_actions")
-
-if review is not None and review.selection.rows:
-    widgets.entry_detail(summary.needs_review[review.selection.rows[0]])
 
 # A click opens the Ledger page filtered to what was clicked, within this view.
 PII_VALUES = {"detected": "true", "not detected": "false"}

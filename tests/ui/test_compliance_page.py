@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ledger_ui import downloads, navigation
-from tests.ui.helpers import app, metric, table, texts
+from tests.ui.helpers import app, metric, select_row, table, texts
 
 RISKS = ["low", "medium", "high", "critical"]
 
@@ -94,6 +94,10 @@ def test_an_org_admins_figures_match_the_seed(ui_ledger):  # type: ignore[no-unt
     assert metric(at, "Needs review") == "3"
     assert list(table(at, 0)["id"]) == pending
     assert at.subheader[0].value == "Needs review (3)"
+    at = select_row(at, 0)  # the newest waiting for a review, in full
+    newest = next(r for u in ("alice", "carol") for r in ui_ledger.records[u] if r["id"] == pending[0])
+    assert f"{newest['action_name']} · {newest['outcome']}" in [h.value for h in at.subheader]
+    assert newest["compliance"] in [json.loads(j.value) for j in at.json]
 
 
 def test_an_enterprise_user_sees_their_own_and_a_standard_user_cannot_reach_it(ui_ledger):  # type: ignore[no-untyped-def]
