@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ledger_ui import auth, navigation
+from ledger_ui import auth, data, navigation
 from ledger_ui.resources import get_ledger
 from ledger_ui.widgets import app_style
 
@@ -29,4 +29,5 @@ if principal is None:
     st.stop()
 
 auth.sidebar_identity(principal)
-st.navigation(navigation.signed_in_pages(principal)).run()
+grants = ["compliance"] if data.may_see_compliance(principal) else []
+st.navigation(navigation.signed_in_pages(principal, grants)).run()

@@ -5,7 +5,7 @@ from .access.admin import Admin
 from .access.ratelimit import RateLimiter, RateLimitStatus
 from .config import database_url, secret
 from .contract.common import Principal
-from .contract.compliance import ComplianceRequest, ComplianceSummary
+from .contract.compliance import ComplianceRequest, ComplianceSummary, RiskyName
 from .contract.entry import ComplianceMetadata, EntryIn, LedgerEntry
 from .contract.export import AuditPackRequest, ExportLogRecord, ExportRequest
 from .contract.facets import Facets
@@ -37,6 +37,6 @@ __all__ = [
     "IngestReport", "Ledger", "LedgerEntry", "LedgerError", "LedgerPage", "LedgerQuery", "LedgerStats",
     "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimitStatus",
     "RateLimiter",
-    "Refusal", "RunDetail", "RunPage", "RunRequest", "RunSummary", "RunsQuery", "StatsRequest",
+    "Refusal", "RiskyName", "RunDetail", "RunPage", "RunRequest", "RunSummary", "RunsQuery", "StatsRequest",
     "UnknownPrincipal", "database_url", "secret",
 ]

@@ -23,7 +23,7 @@ from .errors import UnknownPrincipal
 from .formats.audit_pack import AuditPack, build_audit_pack
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
-from .read.compliance import compliance_summary
+from .read.compliance import compliance_summary, has_access
 from .read.durations import duration_histogram
 from .read.facets import read_facets
 from .read.query import run_query
@@ -157,6 +157,13 @@ class Ledger:
         self._check_rate(principal, "stats")
         with read_snapshot(self.engine) as conn:
             return compliance_summary(conn, principal, request)
+
+    def may_see_compliance(self, principal: Principal) -> bool:
+        """Whether `principal` may ask for `compliance` (org admins, superusers, and the users
+        of an Enterprise organization): lets a page or a menu decide without a refusal.
+        Spends no rate-limit call."""
+        with self.engine.connect() as conn:
+            return has_access(conn, principal)
 
     def export(self, principal: Principal, **params: Any) -> Export:
         """A streamed export scoped to `principal` (SPEC section 5); see `formats.export.Export`.

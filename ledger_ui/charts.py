@@ -11,10 +11,14 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from ledger_core import LedgerStats, RunDetail
+from ledger_core import ComplianceSummary, LedgerStats, RunDetail
 
 OUTCOME_COLORS = {"success": "#2f9e44", "error": "#e03131", "blocked": "#f08c00"}
 RISK_COLORS = {"low": "#adb5bd", "medium": "#4dabf7", "high": "#f08c00", "critical": "#e03131"}
+DECISION_COLORS = {"allow": "#2f9e44", "deny": "#e03131", "review": "#f08c00"}
+CLASSIFICATION_COLORS = {"public": "#adb5bd", "internal": "#4dabf7", "confidential": "#7048e8",
+                         "restricted": "#e03131"}
+PII_COLORS = {"detected": "#e03131", "not detected": "#adb5bd"}
 PRIMARY = "#3b5bdb"
 COST_HOVER = "%{y}<br>$%{x:,.4f}<extra></extra>"
 
@@ -89,6 +93,38 @@ def risk_levels(stats: LedgerStats) -> go.Figure:
     return _figure([trace], "Actions by risk level")
 
 
+def _category_bars(counts: dict[str, int], colors: dict[str, str], title: str) -> go.Figure:
+    """Vertical bars, one per category in `colors`' order; the category (x) is what a click selects."""
+    names = list(colors)
+    trace = {"type": "bar", "x": names, "y": [counts.get(name, 0) for name in names],
+             "marker": {"color": [colors[name] for name in names]}, "hovertemplate": "%{x}: %{y:,}<extra></extra>"}
+    return _figure([trace], title, height=300, xaxis={"type": "category"}, clickmode="event+select",
+                   dragmode=False)
+
+
+def compliance_risk(summary: ComplianceSummary) -> go.Figure:
+    return _category_bars(summary.by_risk_level, RISK_COLORS, "Actions by risk level")
+
+
+def compliance_decisions(summary: ComplianceSummary) -> go.Figure:
+    return _category_bars(summary.by_decision, DECISION_COLORS, "Policy decisions")
+
+
+def compliance_classifications(summary: ComplianceSummary) -> go.Figure:
+    return _category_bars(summary.by_classification, CLASSIFICATION_COLORS, "Data classification")
+
+
+def compliance_pii(summary: ComplianceSummary) -> go.Figure:
+    counts = {"detected": summary.pii.get("detected", 0), "not detected": summary.pii.get("not_detected", 0)}
+    return _category_bars(counts, PII_COLORS, "PII detected")
+
+
+def compliance_frameworks(summary: ComplianceSummary, limit: int = 15) -> go.Figure:
+    frameworks = list(summary.by_framework.items())[:limit]
+    return _ranked_bars([name for name, _ in frameworks], [count for _, count in frameworks],
+                        "Regulatory frameworks (actions naming each)", money=False, color="#0c8599")
+
+
 def durations(buckets: Iterable[Any]) -> go.Figure:
     """The duration histogram (log-spaced buckets, from `data.durations`)."""
     items = list(buckets)
@@ -128,13 +164,14 @@ def span(detail: RunDetail) -> timedelta | None:
     return end - detail.actions[0].timestamp
 
 
-def clicked(event: Any) -> str | None:
-    """The category (a bar's label) of the first selected point of a plotly chart event."""
+def clicked(event: Any, axis: str = "y") -> str | None:
+    """The category (a bar's label) of the first selected point of a plotly chart event: on
+    the `axis` "y" of horizontal bars, "x" of vertical ones."""
     if not event:
         return None
     selection = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
     points = (selection or {}).get("points") or []
     if not points:
         return None
-    label = points[0].get("y")
+    label = points[0].get(axis)
     return str(label) if label is not None else None

@@ -22,6 +22,9 @@ FORMATS = {
     "csv": ("CSV", "text/csv", "csv"),
 }
 FILTER_ORDER = ("outcome", "action_name", "agent_id")
+# Compliance filters in a file name: a short tag before the value ("minrisk-high").
+COMPLIANCE_TAGS = {"risk_level": "risk", "min_risk": "minrisk", "data_classification": "class",
+                   "decision": "decision", "regulatory_framework": "framework", "pii_detected": "pii"}
 
 
 def export_bytes(principal: Principal, format: str, limit: int, filters: dict[str, Any]) -> Callable[[], bytes]:
@@ -40,9 +43,11 @@ def file_name(principal: Principal, format: str, filters: dict[str, Any], *, tot
               now: datetime | None = None) -> str:
     """Says what the file holds: whose actions, the filters, the dates, whether it is cut
     at the limit, and when it was made; e.g.
-    `ledger-acme-blocked-prod-agent-3-2024-10-01-to-2024-12-31-20261130.csv`."""
+    `ledger-acme-blocked-prod-agent-3-2024-10-01-to-2024-12-31-20261130.csv` or
+    `ledger-acme-minrisk-high-2024-10-01-to-2024-12-31-20261130.csv`."""
     scope = {"superuser": "all", "org_admin": principal.org_id}.get(principal.role, principal.user_id)
     parts = ["ledger", scope] + [str(filters[name]) for name in FILTER_ORDER if filters.get(name)]
+    parts += [f"{tag}-{filters[name]}" for name, tag in COMPLIANCE_TAGS.items() if filters.get(name)]
     start, end = filters.get("start_date"), filters.get("end_date")
     if start or end:
         parts.append(f"{start or 'start'}-to-{end or 'now'}")

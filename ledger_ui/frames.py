@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 import streamlit as st
 
-from ledger_core import ExportLogRecord, LedgerEntry, RunSummary
+from ledger_core import ExportLogRecord, LedgerEntry, RiskyName, RunSummary
 
 OUTCOMES = ("success", "error", "blocked")
 RISK_LEVELS = ("low", "medium", "high", "critical")
@@ -177,4 +177,19 @@ def export_log_columns() -> dict[str, Any]:
         "truncated": st.column_config.CheckboxColumn("Truncated"),
         "status": _labels("Status", ("started", "completed", "aborted", "failed"),
                           ("blue", "green", "orange", "red"), "medium"),
+    }
+
+
+def risky_frame(items: Iterable[RiskyName]) -> pd.DataFrame:
+    """The riskiest agents or actions: high, critical and all their actions."""
+    rows = [{"name": r.name, "high": r.high, "critical": r.critical, "total": r.total} for r in items]
+    return pd.DataFrame(rows, columns=["name", "high", "critical", "total"])
+
+
+def risky_columns(label: str) -> dict[str, Any]:
+    return {
+        "name": st.column_config.TextColumn(label),
+        "high": st.column_config.NumberColumn("High", format="localized"),
+        "critical": st.column_config.NumberColumn("Critical", format="localized"),
+        "total": st.column_config.NumberColumn("All actions", format="localized"),
     }

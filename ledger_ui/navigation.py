@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -25,6 +25,7 @@ class PageSpec:
     title: str
     url_path: str
     roles: tuple[str, ...] = ("user", "org_admin", "superuser")
+    who: str = ""  # who may use it, for the refusal, when it is not a list of roles
 
     @property
     def path(self) -> str:
@@ -38,6 +39,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Export", "export"),
     PageSpec("Runs", "runs"),
     PageSpec("Live", "live"),
+    # Plain users too, in an Enterprise organization only (the `grants` of signed_in_pages).
+    PageSpec("Compliance", "compliance", ADMIN_ROLES,
+             "org admins, superusers and the users of an Enterprise-tier organization"),
     PageSpec("Admin", "admin", ADMIN_ROLES),
 )
 LANDING = PAGES[0]
@@ -76,19 +80,24 @@ def _landing() -> None:
 
 
 def _refusal(spec: PageSpec, principal: Principal) -> Callable[[], None]:
+    who = spec.who or " and ".join(r.replace("_", " ") + "s" for r in spec.roles)
+
     def refused() -> None:
         st.title(spec.title)
-        st.error(f"The {spec.title} page is for {' and '.join(r.replace('_', ' ') + 's' for r in spec.roles)}; "
+        st.error(f"The {spec.title} page is for {who}; "
                  f"you are signed in as a {principal.role.replace('_', ' ')}.")
 
     refused.__name__ = f"refused_{spec.url_path}"
     return refused
 
 
-def signed_in_pages(principal: Principal) -> list[st.Page]:
+def signed_in_pages(principal: Principal, grants: Iterable[str] = ()) -> list[st.Page]:
+    """The pages of `principal`'s role, plus the pages at the URL paths in `grants` (given
+    for another reason than the role: "compliance" for an Enterprise organization's user)."""
+    granted = set(grants)
     pages = [st.Page(_landing, title=LANDING.title, url_path="home", default=True, visibility="hidden")]
     for spec in PAGES:
-        if principal.role in spec.roles:
+        if principal.role in spec.roles or spec.url_path in granted:
             # No icon: a material icon's name becomes part of the link's text for
             # screen readers and scripts ("list_alt Ledger").
             pages.append(st.Page(spec.path, title=spec.title, url_path=spec.url_path))

@@ -61,6 +61,30 @@ def choice(name: str, options: Sequence[str], default: str | None = None) -> Fie
     return Field(name, parse, default)
 
 
+def several(name: str, options: Sequence[str]) -> Field:
+    """One value or several joined by commas (`high,critical`): a list in `options`' order."""
+    def parse(raw: str) -> Any:
+        chosen = _query_value(name, raw)  # the model's message names the bad value
+        return [option for option in options if option in (chosen or ())]
+
+    def encode(values: Any) -> str:  # in the options' order, however they were picked
+        return ",".join(option for option in options if option in values)
+    return Field(name, parse, [], encode)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def shown(value: Any) -> str:
+    """A field's value in a caption: dates as YYYY-MM-DD, lists joined by commas."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
 def day(name: str) -> Field:
     """A whole day (YYYY-MM-DD): a start date means from 00:00 UTC, an end date the whole day."""
     def parse(raw: str) -> Any:
@@ -161,14 +185,18 @@ class UrlForm:
 
     def request(self, *, only: Iterable[str] | None = None) -> dict[str, Any]:
         """The Ledger call's keyword arguments: fields whose value is not empty (dates as
-        YYYY-MM-DD, the rules of the ledger's request model apply)."""
+        YYYY-MM-DD, several values joined by commas; the ledger's request model's rules apply)."""
         names = list(only) if only is not None else list(self.fields)
         out: dict[str, Any] = {}
         for name in names:
             value = self.value(name)
-            if value is None or value == "":
+            if _empty(value):
                 continue
-            out[name] = value.isoformat() if isinstance(value, date) else value
+            if isinstance(value, date):
+                value = value.isoformat()
+            elif isinstance(value, (list, tuple)):
+                value = self.fields[name].encode(value)
+            out[name] = value
         return out
 
     def _encoded(self, exclude: Iterable[str] = ()) -> dict[str, str]:
@@ -178,7 +206,7 @@ class UrlForm:
             if name in skip:
                 continue
             value = self.value(name)
-            if value is None or value == "" or value == field.default:
+            if _empty(value) or value == field.default:
                 continue
             url[name] = field.encode(value)
         return url
@@ -201,7 +229,7 @@ class UrlForm:
             if name in skipped or name not in self.fields:
                 continue
             value = self.value(name)
-            if value is None or value == "" or value == self.fields[name].default:
+            if _empty(value) or value == self.fields[name].default:
                 continue
-            out.append(f"{label} = {value.isoformat() if isinstance(value, date) else value}")
+            out.append(f"{label} = {shown(value)}")
         return out

@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime, timezone
 from typing import Any
 
 import streamlit as st
 
-from ledger_core import LedgerEntry, LedgerError, LedgerStats, RateLimitExceeded, RunDetail
+from ledger_core import ComplianceSummary, LedgerEntry, LedgerError, LedgerStats, RateLimitExceeded, RunDetail
 
 from . import frames, navigation
-from .forms import MAX_EXPORT_LIMIT, OUTCOMES
+from .forms import (
+    CLASSIFICATIONS,
+    DECISIONS,
+    FILTER_LABELS,
+    MAX_EXPORT_LIMIT,
+    OUTCOMES,
+    PERIODS,
+    PII_CHOICES,
+    RISK_LEVELS,
+    period_start,
+)
 from .params import UrlForm
 
 # The cookie component renders zero-height iframes; do not let their containers take room.
@@ -75,6 +86,71 @@ def date_pickers(form: UrlForm, start_label: str = "From", end_label: str = "To"
                      help="Actions up to the end of this day (UTC).", disabled=disabled)
 
 
+PII_LABELS = {None: "Any", "true": "PII detected", "false": "No PII detected"}
+
+
+def compliance_pickers(form: UrlForm) -> None:
+    """The compliance filters (SPEC section 3b) in one row: several risk levels, a minimum
+    risk, several classifications, a decision, a framework and PII."""
+    risk, floor, classification, decision, framework, pii = st.columns([1.6, 1, 1.8, 1, 1.2, 1])
+    risk.multiselect("Risk level", RISK_LEVELS, key=form.key("risk_level"), placeholder="Any",
+                     help="One or several levels.")
+    floor.selectbox("Min risk", [None, *RISK_LEVELS], key=form.key("min_risk"), format_func=_any, placeholder="Any",
+                    help="This level and above (low < medium < high < critical).")
+    classification.multiselect("Data classification", CLASSIFICATIONS, key=form.key("data_classification"),
+                               placeholder="Any", help="Compliance metadata (Enterprise tier).")
+    decision.selectbox("Decision", [None, *DECISIONS], key=form.key("decision"), format_func=_any, placeholder="Any",
+                       help="The policy decision (Enterprise tier).")
+    framework.text_input("Framework", key=form.key("regulatory_framework"), placeholder="e.g. GDPR",
+                         help="Regulatory framework: actions whose compliance metadata names it (exact, e.g. GDPR, "
+                              "SOC2).")
+    pii.selectbox("PII", [None, *PII_CHOICES], key=form.key("pii_detected"), format_func=PII_LABELS.get,
+                  placeholder="Any")
+
+
+def compliance_expander(form: UrlForm) -> None:
+    """`compliance_pickers` in an expander, open when one of them is set."""
+    names = ("risk_level", "min_risk", "data_classification", "decision", "regulatory_framework", "pii_detected")
+    active = [FILTER_LABELS[name] for name in names if form.value(name) not in (None, "", [])]
+    label = "Risk and compliance" + (f" ({', '.join(active)})" if active else "")
+    with st.expander(label, expanded=bool(active)):  # no icon: its name would read as text
+        compliance_pickers(form)
+
+
+def period_pickers(form: UrlForm, facets: Any) -> bool:
+    """Period, From / To and Agent in one row (the Stats and Compliance pages); returns
+    whether the period is custom. A URL with dates and no period means those dates."""
+    if form.fresh and "period" not in st.query_params and (form.value("start_date") or form.value("end_date")):
+        form.set("period", "custom")
+    period, dates, agent = st.columns([1, 2, 1.5])
+    period.selectbox("Period", list(PERIODS), key=form.key("period"), format_func=lambda p: PERIODS[p][0],
+                     help="Whole UTC days up to today; Custom dates to pick them.")
+    custom = form.value("period") == "custom"
+    if not custom:  # the pickers show the period's days
+        form.set("start_date", period_start(form.value("period"), datetime.now(timezone.utc).date()))
+        form.set("end_date", None)
+    with dates:
+        date_pickers(form, disabled=not custom)
+    with agent:
+        name_picker(form, "agent_id", "Agent", facets.agent_ids)
+    return custom
+
+
+def period_caption(form: UrlForm, custom: bool) -> list[str]:
+    """The active filters of a period view, the period first ("last 7 days · agent = x")."""
+    active = form.active(FILTER_LABELS, skip=("period",) if custom else ("period", "start_date"))
+    if not custom:
+        active.insert(0, PERIODS[form.value("period")][0].lower())
+    return active
+
+
+def conflicts(messages: list[str]) -> bool:
+    """Filters that exclude each other, each as a field-named error; True when there are any."""
+    for message in messages:
+        st.error(message, icon=":material/error:")
+    return bool(messages)
+
+
 def url_problems(problems: list[str]) -> None:
     for problem in problems:
         st.warning(f"Ignored a URL parameter: {problem}.", icon=":material/link_off:")
@@ -85,15 +161,19 @@ def filter_caption(active: list[str]) -> None:
         st.caption("Filtered by " + " · ".join(active))
 
 
-def no_results(what: str, active: list[str]) -> None:
-    """Say which filters are active and how to loosen them."""
+def no_results(what: str, active: list[str], *, compliance: bool = False) -> None:
+    """Say which filters are active and how to loosen them (`compliance`: a filter on the
+    compliance metadata is on, which only Enterprise-tier actions carry)."""
     if not active:
         st.info(f"There are no {what} you may see yet. Actions appear here once they are ingested "
                 "(`python -m ledger_core ingest FILE`, or the demo data: `python -m ledger_core demo`).")
         return
+    metadata = ("  \nData classification, decision, framework and PII only match actions that carry "
+                "compliance metadata (Enterprise tier); actions without it never match them.") if compliance else ""
     st.info(f"No {what} match these filters: **{' · '.join(active)}**.  \n"
             "To see more, clear the search, set a picker back to *Any*, widen or clear the dates, "
-            "or widen the cost range.", icon=":material/filter_alt_off:")
+            "widen the cost range, or loosen the risk and compliance filters." + metadata,
+            icon=":material/filter_alt_off:")
 
 
 # --- one entry in full ----------------------------------------------------------------
@@ -212,9 +292,24 @@ def kpi_tiles(stats: LedgerStats) -> None:
     second[4].metric("p95 duration", milliseconds(stats.p95_duration_ms), border=True)
 
 
+def compliance_tiles(summary: ComplianceSummary) -> None:
+    """The headline figures of `Ledger.compliance`, as tiles."""
+    tiles = st.columns(5)
+    tiles[0].metric("Actions", f"{summary.total_actions:,}", border=True)
+    tiles[1].metric("With metadata", f"{summary.with_compliance:,}", border=True,
+                    help="Actions that carry compliance metadata (Enterprise tier); decision, classification, "
+                         "PII and framework counts are over these.")
+    tiles[2].metric("High or critical risk",
+                    f"{summary.by_risk_level.get('high', 0) + summary.by_risk_level.get('critical', 0):,}",
+                    border=True)
+    tiles[3].metric("Needs review", f"{summary.needs_review_total:,}", border=True,
+                    help="Decision review and no reviewer yet.")
+    tiles[4].metric("PII detected", f"{summary.pii.get('detected', 0):,}", border=True)
+
+
 # --- export ---------------------------------------------------------------------------
 
-def export_status(total: int, limit: int, wait: int, active: list[str]) -> bool:
+def export_status(total: int, limit: int, wait: int, active: list[str], *, compliance: bool = False) -> bool:
     """What a download would hold, before it is made; True when downloading is not possible."""
     if limit > MAX_EXPORT_LIMIT:
         st.error(f"limit: Export limit exceeded: at most {MAX_EXPORT_LIMIT:,} rows per export ({limit:,} "
@@ -226,7 +321,7 @@ def export_status(total: int, limit: int, wait: int, active: list[str]) -> bool:
                  icon=":material/timer:")
         return True
     if not total:
-        no_results("actions", active)
+        no_results("actions", active, compliance=compliance)
         return True
     if total > limit:
         st.warning(f"**{total:,} actions match, so the file will be truncated** to the newest {limit:,}. "

@@ -10,7 +10,7 @@ import streamlit as st
 from ledger_core import LedgerError
 from ledger_ui import data, downloads, frames, widgets
 from ledger_ui.auth import page_principal
-from ledger_ui.forms import EXPORT_FILTERS, FILTER_LABELS, MAX_EXPORT_LIMIT, export_form
+from ledger_ui.forms import EXPORT_FILTERS, FILTER_LABELS, MAX_EXPORT_LIMIT, compliance_active, conflicts, export_form
 from ledger_ui.resources import get_ledger
 
 principal = page_principal()
@@ -31,9 +31,12 @@ with dates:
     widgets.date_pickers(form)
 limit_column.number_input("Limit (rows)", min_value=1, step=1000, key=form.key("limit"),
                           help=f"At most {MAX_EXPORT_LIMIT:,} rows per export; the newest rows come first.")
+widgets.compliance_expander(form)
 form.save()
 filters = form.request(only=EXPORT_FILTERS)
 limit = int(form.value("limit"))
+if widgets.conflicts(conflicts(filters)):
+    st.stop()
 
 try:
     total = data.match_count(principal, filters)
@@ -44,7 +47,7 @@ except LedgerError as exc:
 active = form.active(FILTER_LABELS)
 widgets.filter_caption(active)
 wait = downloads.retry_after(principal)
-blocked = widgets.export_status(total, limit, wait, active)
+blocked = widgets.export_status(total, limit, wait, active, compliance=compliance_active(filters))
 
 buttons = st.columns(3)
 for column, (fmt, (label, media_type, _)) in zip(buttons, downloads.FORMATS.items()):

@@ -8,9 +8,17 @@ from __future__ import annotations
 import streamlit as st
 
 from ledger_core import LedgerError
-from ledger_ui import data, frames, widgets
+from ledger_ui import data, frames, navigation, widgets
 from ledger_ui.auth import page_principal
-from ledger_ui.forms import FILTER_LABELS, SORT_KEYS, SORT_ORDERS, ledger_form
+from ledger_ui.forms import (
+    EXPORT_FILTERS,
+    FILTER_LABELS,
+    SORT_KEYS,
+    SORT_ORDERS,
+    compliance_active,
+    conflicts,
+    ledger_form,
+)
 
 SORT_LABELS = {"timestamp": "Time", "cost": "Cost", "duration": "Duration", "name": "Action name"}
 ORDER_LABELS = {"desc": "Descending", "asc": "Ascending"}
@@ -37,6 +45,7 @@ with dates:
 low.number_input("Min cost (USD)", min_value=0.0, value=None, step=0.01, format="%.4f", key=form.key("min_cost"))
 high.number_input("Max cost (USD)", min_value=0.0, value=None, step=0.01, format="%.4f", key=form.key("max_cost"))
 run.text_input("Run id", key=form.key("run_id"), placeholder="a run's UUID")
+widgets.compliance_expander(form)
 
 summary, sort_by, sort_order, size = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
 sort_by.selectbox("Sort by", SORT_KEYS, key=form.key("sort_by"), format_func=SORT_LABELS.get)
@@ -46,6 +55,8 @@ size.selectbox("Rows per page", sizes, key=form.key("page_size"))
 if form.changed_since_last_run():
     form.set("page", 0)
 form.save()
+if widgets.conflicts(conflicts(form.request())):
+    st.stop()
 
 try:
     result = data.query(principal, form.request())
@@ -60,7 +71,7 @@ with summary:
     widgets.filter_caption(active)
 
 if not result.total:
-    widgets.no_results("actions", active)
+    widgets.no_results("actions", active, compliance=compliance_active(form.request()))
     st.stop()
 if not result.items:
     st.info(f"Page {result.page + 1:,} is past the end: there are {result.total_pages:,} pages.")
@@ -73,6 +84,8 @@ else:
     )
     st.caption("Select a row to see the whole entry.")
 widgets.pager(form, result.total_pages)
+st.page_link(navigation.page("export"), label="Export these actions", icon=":material/download:",
+             query_params=form.request(only=EXPORT_FILTERS))
 selected = event.selection.rows if result.items else []
 if selected:
     widgets.entry_detail(result.items[selected[0]])

@@ -5,34 +5,19 @@ same dates).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import streamlit as st
 
 from ledger_core import LedgerError
 from ledger_ui import charts, data, navigation, widgets
 from ledger_ui.auth import page_principal
-from ledger_ui.forms import FILTER_LABELS, PERIODS, period_start, stats_form
+from ledger_ui.forms import stats_form
 
 principal = page_principal()
 widgets.page_title("Stats", "Volumes, outcomes, cost and durations of the actions you may see. "
                             "Click an agent's or an action's bar to open its actions in the ledger.")
 form = stats_form()
 widgets.url_problems(form.load())
-if form.fresh and "period" not in st.query_params and (form.value("start_date") or form.value("end_date")):
-    form.set("period", "custom")  # a URL with dates and no period means those dates
-facets = data.facets(principal)
-period, dates, agent = st.columns([1, 2, 1.5])
-period.selectbox("Period", list(PERIODS), key=form.key("period"), format_func=lambda p: PERIODS[p][0],
-                 help="Whole UTC days up to today; Custom dates to pick them.")
-custom = form.value("period") == "custom"
-if not custom:  # the pickers show the period's days
-    form.set("start_date", period_start(form.value("period"), datetime.now(timezone.utc).date()))
-    form.set("end_date", None)
-with dates:
-    widgets.date_pickers(form, disabled=not custom)
-with agent:
-    widgets.name_picker(form, "agent_id", "Agent", facets.agent_ids)
+custom = widgets.period_pickers(form, data.facets(principal))
 form.save(exclude=() if custom else ("start_date", "end_date"))
 request = form.request(only=("start_date", "end_date", "agent_id"))
 
@@ -44,9 +29,7 @@ except LedgerError as exc:
     widgets.show_error(exc)
     st.stop()
 
-active = form.active(FILTER_LABELS, skip=() if custom else ("start_date",))
-if not custom:
-    active.insert(0, PERIODS[form.value("period")][0].lower())
+active = widgets.period_caption(form, custom)
 widgets.filter_caption(active)
 if not stats.total_actions:
     widgets.no_results("actions", active)

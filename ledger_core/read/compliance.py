@@ -28,13 +28,17 @@ def _count_if(condition: Any) -> Any:
     return func.count(case((condition, 1)))
 
 
-def check_access(conn: Connection, principal: Principal) -> None:
+def has_access(conn: Connection, principal: Principal) -> bool:
     """Org admins and superusers see the compliance summary of their scope; a plain user only
     in an Enterprise organization (whose actions carry compliance metadata), for their own."""
     if principal.role != "user":
-        return
+        return True
     tier = conn.execute(select(organizations.c.tier).where(organizations.c.id == principal.org_id)).scalar()
-    if tier != "enterprise":
+    return tier == "enterprise"
+
+
+def check_access(conn: Connection, principal: Principal) -> None:
+    if not has_access(conn, principal):
         raise Forbidden("the compliance summary is for org admins, superusers and Enterprise organizations")
 
 

@@ -35,6 +35,7 @@ def password(username: str) -> str:
 
 def _entry(user: str, run: str, i: int, *, agent: str, action: str, outcome: str, cost: str, duration: int,
            risk: str = "low", hours: int = 0) -> dict[str, Any]:
+    """One action; with its compliance metadata (and risk) when COMPLIANCE lists it."""
     org = USERS[user][0]
     record: dict[str, Any] = {
         "id": str(uuid.uuid5(NS, f"{user}-{run}-{i}")), "run_id": str(uuid.uuid5(NS, f"run-{user}-{run}")),
@@ -48,7 +49,29 @@ def _entry(user: str, run: str, i: int, *, agent: str, action: str, outcome: str
         record["error_message"] = f"timeout after {duration} ms"
     if outcome == "blocked":
         record["blocked_reason"] = "policy SEC-7 forbids this"
-    return record
+    return _with_compliance(user, run, i, record)
+
+
+# (user, run, step): (risk level, compliance metadata) for the actions that carry it
+# (acme is Enterprise tier). Decision review and no reviewer: a1-1, a2-0, c1-2 (all high).
+COMPLIANCE = {
+    ("alice", "a1", 0): ("low", "allow", "internal", False, ["SOC2"], None),
+    ("alice", "a1", 1): ("high", "review", "confidential", True, ["GDPR", "SOC2"], None),
+    ("alice", "a1", 5): ("critical", "review", "restricted", True, ["GDPR"], "erin"),
+    ("alice", "a2", 0): ("high", "review", "internal", False, ["SOC2"], None),
+    ("carol", "c1", 0): ("medium", "deny", "restricted", True, ["HIPAA"], None),
+    ("carol", "c1", 2): ("high", "review", "public", False, [], None),
+}
+
+
+def _with_compliance(user: str, run: str, i: int, record: dict[str, Any]) -> dict[str, Any]:
+    if (user, run, i) not in COMPLIANCE:
+        return record
+    risk, decision, classification, pii, frameworks, reviewer = COMPLIANCE[(user, run, i)]
+    return {**record, "risk_level": risk, "compliance": {
+        "policy_id": "POL-7", "policy_version": "3", "decision": decision, "data_classification": classification,
+        "pii_detected": pii, "regulatory_frameworks": frameworks, "retention_until": "2032-01-01",
+        "reviewed_by": reviewer}}
 
 
 def seed(ledger: Ledger) -> dict[str, list[dict[str, Any]]]:
@@ -57,8 +80,10 @@ def seed(ledger: Ledger) -> dict[str, list[dict[str, Any]]]:
     alice: run "a1" (6 actions on prod-agent-3: database_query and send_email; 2 errors,
     1 blocked) and run "a2" (4 actions on alice-bot, one of them an error), on Jan 1 and Jan 2;
     carol: 3 http_request on carol-bot (one blocked), Jan 3; heidi (globex): 3
-    globex_report on globex-agent, Jan 4.
+    globex_report on globex-agent, Jan 4. acme is an Enterprise-tier organization: six of
+    its actions carry compliance metadata (COMPLIANCE); globex is standard tier.
     """
+    ledger.ensure_org("acme", "Acme", "enterprise")
     for name, (org, role, display) in USERS.items():
         ledger.add_user(name, org_id=org, role=role, password=password(name), display_name=display,
                         email=f"{name}@example.com")

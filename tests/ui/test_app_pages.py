@@ -178,8 +178,8 @@ def test_selecting_a_row_shows_the_whole_entry(ui_ledger):  # type: ignore[no-un
     assert f"entry_hash {entry.entry_hash}\nprev_hash  {entry.prev_hash}" in codes
     assert [json.loads(j.value) for j in at.json] == [entry.input, entry.output, entry.metadata]
     assert "No compliance metadata (Enterprise tier only)." in texts(at, "caption")
-    link = at.get("page_link")[0].proto
-    assert (link.page, link.query_string) == ("runs", f"run_id={entry.run_id}")
+    links = {link.proto.page: link.proto.query_string for link in at.get("page_link")}
+    assert links == {"runs": f"run_id={entry.run_id}", "export": "outcome=blocked"}
 
 
 # --- stats page ----------------------------------------------------------------------

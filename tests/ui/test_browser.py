@@ -212,3 +212,33 @@ def test_log_out_and_a_reload_shows_the_login_form(page, server, signed_in_as): 
     page.reload()
     assert settled_state(page) == "login form"
     assert_clean(page)
+
+
+def test_compliance_bar_opens_the_filtered_ledger(page, server, seeded, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("bob"), f"{server.base_url}/compliance?period=all")
+    assert_clean(page)
+    assert page.get_by_role("heading", name="Compliance", exact=True).count() == 1
+    decisions = page.get_by_test_id("stPlotlyChart").filter(has_text="Policy decisions")
+    review_bar = decisions.locator("g.barlayer g.point path").nth(2)  # allow, deny, review
+    review_bar.wait_for()
+    wait_idle(page)
+    box = review_bar.bounding_box()
+    assert box is not None and box["height"] > 0
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r"/ledger\?.*decision=review"))
+    wait_idle(page)
+    assert_clean(page)
+    expected = seeded.query(seeded.principal("bob"), decision="review")
+    assert expected.total == 4
+    assert total_text(page).startswith("4 actions")
+    assert page.get_by_text("Filtered by decision = review").count() == 1
+    assert "Risk and compliance (decision)" in page.get_by_test_id("stExpander").first.inner_text()
+
+
+def test_a_standard_tier_user_cannot_reach_compliance(page, server, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("heidi"), f"{server.base_url}/compliance")
+    assert_clean(page)
+    assert page.get_by_text("The Compliance page is for org admins, superusers and the users of an "
+                            "Enterprise-tier organization").count() == 1
+    assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compliance").count() == 0
+    assert page.get_by_test_id("stPlotlyChart").count() == 0
