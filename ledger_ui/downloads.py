@@ -35,12 +35,21 @@ def export_bytes(principal: Principal, format: str, limit: int, filters: dict[st
     return build
 
 
+def audit_pack_bytes(principal: Principal, limit: int, filters: dict[str, Any]) -> Callable[[], bytes]:
+    """The zip of `Ledger.audit_pack` (entries as CSV and JSONL, manifest, README), built on click."""
+    def build() -> bytes:
+        with get_ledger().audit_pack(principal, limit=limit, **filters) as pack:
+            return pack.getvalue()
+
+    return build
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-")
 
 
 def file_name(principal: Principal, format: str, filters: dict[str, Any], *, total: int, limit: int,
-              now: datetime | None = None) -> str:
+              now: datetime | None = None, extension: str | None = None) -> str:
     """Says what the file holds: whose actions, the filters, the dates, whether it is cut
     at the limit, and when it was made; e.g.
     `ledger-acme-blocked-prod-agent-3-2024-10-01-to-2024-12-31-20261130.csv` or
@@ -54,7 +63,12 @@ def file_name(principal: Principal, format: str, filters: dict[str, Any], *, tot
     if total > limit:
         parts.append(f"newest-{limit}-of-{total}")
     parts.append(f"{(now or datetime.now(timezone.utc)):%Y%m%d}")
-    return "-".join(_slug(part) for part in parts) + "." + FORMATS[format][2]
+    return "-".join(_slug(part) for part in parts) + "." + (extension or FORMATS[format][2])
+
+
+def pack_name(principal: Principal, filters: dict[str, Any], *, total: int, limit: int) -> str:
+    """`file_name` of an audit pack: `ledger-acme-minrisk-high-...-20261202.audit-pack.zip`."""
+    return file_name(principal, "csv", filters, total=total, limit=limit, extension="audit-pack.zip")
 
 
 def retry_after(principal: Principal) -> int:

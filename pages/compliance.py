@@ -11,9 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ledger_core import LedgerError
-from ledger_ui import charts, data, frames, navigation, widgets
+from ledger_ui import charts, data, downloads, frames, navigation, widgets
 from ledger_ui.auth import page_principal
-from ledger_ui.forms import EXPORT_FILTERS, compliance_active, compliance_form, conflicts, ledger_link, riskiest_link
+from ledger_ui.forms import (
+    EXPORT_FILTERS, MAX_EXPORT_LIMIT, compliance_active, compliance_form, conflicts, ledger_link, riskiest_link,
+)
 
 PARAMETERS = ("start_date", "end_date", "agent_id", "risk_level", "min_risk", "data_classification", "decision",
               "regulatory_framework", "pii_detected")
@@ -44,13 +46,20 @@ if not summary.total_actions:
     st.stop()
 
 widgets.compliance_tiles(summary)
-links = st.columns(3)
+links = st.columns(4)
 links[0].page_link(navigation.page("ledger"), label="Open these actions in the Ledger", icon=":material/list_alt:",
                    query_params=ledger_link(request))
 links[1].page_link(navigation.page("ledger"), label="Open the high and critical ones",
                    icon=":material/warning:", query_params=riskiest_link(request))
 links[2].page_link(navigation.page("export"), label="Export these actions", icon=":material/download:",
                    query_params=ledger_link({k: v for k, v in request.items() if k in EXPORT_FILTERS}))
+links[3].download_button(
+    "Audit pack (zip)", data=downloads.audit_pack_bytes(principal, MAX_EXPORT_LIMIT, request),
+    file_name=downloads.pack_name(principal, request, total=summary.total_actions, limit=MAX_EXPORT_LIMIT),
+    mime="application/zip", icon=":material/verified:", key="compliance.audit_pack",
+    help="These actions (the newest 100,000) as CSV and JSONL with a manifest of hashes and chain positions, "
+         "for an auditor to check with `python -m ledger_core verify --file`. Recorded in the export log.",
+)
 
 bars = {}
 left, middle, right = st.columns(3)

@@ -59,6 +59,13 @@ for column, (fmt, (label, media_type, _)) in zip(buttons, downloads.FORMATS.item
     )
 st.caption("JSONL: one LedgerEntry per line (the form `python -m ledger_core ingest` reads back). "
            "JSON: one array. CSV: a header row, nested fields as JSON text, formula-safe cells.")
+st.download_button(
+    "Download an audit pack (zip)", data=downloads.audit_pack_bytes(principal, limit, filters),
+    file_name=downloads.pack_name(principal, filters, total=total, limit=limit), mime="application/zip",
+    icon=":material/verified:", disabled=blocked, key="export.audit_pack",
+    help="The same rows as CSV and JSONL, a manifest with each file's SHA-256 and every entry's chain position "
+         "and hash, and a README telling the auditor how to check it (`python -m ledger_core verify --file`).",
+)
 
 if principal.role in ("org_admin", "superuser"):
     st.subheader("Export log")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import zipfile
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +18,7 @@ from playwright.sync_api import Browser, Download, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from ledger_core import Ledger
+from ledger_core.formats.audit_pack import verify_pack
 from tests.ui.browser import (
     CHROMIUM_ARGS,
     Server,
@@ -242,3 +245,23 @@ def test_a_standard_tier_user_cannot_reach_compliance(page, server, signed_in_as
                             "Enterprise-tier organization").count() == 1
     assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compliance").count() == 0
     assert page.get_by_test_id("stPlotlyChart").count() == 0
+
+
+def test_the_compliance_audit_pack_downloads_and_verifies(page, server, seeded, signed_in_as):  # type: ignore[no-untyped-def]
+    open_as(page, signed_in_as("bob"), f"{server.base_url}/compliance?period=all&min_risk=high")
+    assert_clean(page)
+    download = click_download(page, "Audit pack (zip)")
+    data = download.path().read_bytes()
+    wait_idle(page)
+    assert_clean(page)
+    assert re.fullmatch(r"ledger-acme-minrisk-high-\d{8}\.audit-pack\.zip", download.suggested_filename)
+    report = verify_pack(data)
+    assert report.ok, report.problems
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        jsonl = archive.read("entries.jsonl")
+    bob = seeded.principal("bob")
+    assert jsonl == b"".join(seeded.export(bob, format="jsonl", limit=100_000, min_risk="high"))
+    assert manifest["requested_by"]["user_id"] == "bob" and manifest["filters"] == {"min_risk": "high"}
+    assert manifest["rows"] == report.rows == seeded.query(bob, min_risk="high").total > 0
+    assert seeded.export_log(bob, limit=1)[0].format == "audit-pack"
