@@ -255,13 +255,13 @@ def test_the_compliance_audit_pack_downloads_and_verifies(page, server, seeded, 
     wait_idle(page)
     assert_clean(page)
     assert re.fullmatch(r"ledger-acme-minrisk-high-\d{8}\.audit-pack\.zip", download.suggested_filename)
+    bob = seeded.principal("bob")
+    assert seeded.export_log(bob, limit=1)[0].format == "audit-pack"
     report = verify_pack(data)
     assert report.ok, report.problems
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         jsonl = archive.read("entries.jsonl")
-    bob = seeded.principal("bob")
     assert jsonl == b"".join(seeded.export(bob, format="jsonl", limit=100_000, min_risk="high"))
     assert manifest["requested_by"]["user_id"] == "bob" and manifest["filters"] == {"min_risk": "high"}
     assert manifest["rows"] == report.rows == seeded.query(bob, min_risk="high").total > 0
-    assert seeded.export_log(bob, limit=1)[0].format == "audit-pack"
