@@ -16,12 +16,17 @@ from .contract.compliance import ComplianceRequest, ComplianceSummary
 from .contract.export import ExportLogRecord, ExportRequest
 from .contract.facets import Facets
 from .contract.ingest import IngestReport
+from .contract.integrity import Checkpoint, LedgerVerification
 from .contract.query import LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
 from .contract.stats import DurationBucket, LedgerStats, StatsRequest
-from .errors import UnknownPrincipal
+from .errors import Forbidden, UnknownPrincipal
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
+from .integrity import checkpoints as checkpoint_store
+from .integrity.verify import Progress as VerifyProgress
+from .integrity.keys import configured_verify_keys
+from .integrity.verify import verify_ledger
 from .read.compliance import compliance_summary
 from .read.durations import duration_histogram
 from .read.facets import read_facets
@@ -57,6 +62,8 @@ class Ledger:
         )
         # Wall clock for login lockouts (tests may swap it).
         self.clock: Callable[[], float] = time.time
+        # A malformed LEDGER_SIGNING_KEY / LEDGER_VERIFY_KEY is refused now, not at the first ingest.
+        configured_verify_keys()
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> "Ledger":
@@ -195,6 +202,34 @@ class Ledger:
         """The action names and agent ids present in the caller's scope (for pickers)."""
         with read_snapshot(self.engine) as conn:
             return read_facets(conn, principal)
+
+    # --- integrity (SPEC section 7; docs/integrity.md) ------------------------------------
+
+    def verify(self, principal: Principal, *, org_id: str | None = None, verify_key: str | None = None,
+               progress: VerifyProgress | None = None) -> LedgerVerification:
+        """Verify the hash chains: an org admin their organization's, a superuser every
+        organization's (or `org_id`'s); a plain user gets `Forbidden`. Every hash is
+        recomputed and every link, checkpoint and chain head checked; `.ok`, per
+        organization the first damage, `.to_json()`. Counts against the export budget
+        (it reads every entry). `verify_key`: public key(s) to check the signed
+        checkpoints with instead of `LEDGER_VERIFY_KEY`."""
+        orgs = checkpoint_store.orgs_in_scope(principal)
+        if org_id is not None:
+            if orgs is not None and org_id not in orgs:
+                raise Forbidden(f"an org admin verifies only their own organization ({principal.org_id!r})",
+                                field="org_id")
+            orgs = [org_id]
+        self._check_rate(principal, "export")
+        return verify_ledger(self.engine, orgs, verify_key=verify_key, progress=progress)
+
+    def latest_checkpoints(self, principal: Principal) -> list[Checkpoint]:
+        """The newest signed checkpoint of each organization in scope (an org admin's own,
+        a superuser's all; `Forbidden` for a plain user), by organization id: each
+        `to_json()` gives org_id, seq (= count), entry_id, hash, signed_at, signature
+        (base64) and public_key_fingerprint. None for an organization never signed."""
+        orgs = checkpoint_store.orgs_in_scope(principal)
+        with read_snapshot(self.engine) as conn:
+            return checkpoint_store.latest_checkpoints(conn, orgs)
 
     def admin(self, actor: Principal) -> Admin:
         """Account and API-key administration as `actor` (`Forbidden` for a plain user)."""

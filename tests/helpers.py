@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from ledger_core import Ledger
+from ledger_core.store import append_only
 from ledger_core.store.schema import metadata
 
 
 def empty_ledger(ledger: Ledger) -> None:
-    """Delete every row of every table (the schema stays)."""
-    with ledger.engine.begin() as conn:
+    """Delete every row of every table (the schema stays). Entries and checkpoints are
+    append-only: their triggers are suspended for this transaction only (tests only)."""
+    with ledger.engine.begin() as conn, append_only.suspended(conn):
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
 
