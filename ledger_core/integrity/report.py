@@ -9,6 +9,8 @@ def _checkpoint_line(org: OrgVerification) -> str:
         return "checkpoints: none, UNSIGNED (no signing key was configured at ingest: LEDGER_SIGNING_KEY)"
     latest = f"latest at seq {org.latest_checkpoint_seq:,}" if org.latest_checkpoint_seq else "none"
     tail = f"; the newest {org.unsigned_entries:,} entries are not signed yet" if org.unsigned_entries else ""
+    if not org.ok:
+        return f"checkpoints: {org.checkpoints:,} checked up to the damage ({latest})"
     if org.checkpoint_status == "unverified":
         return (f"checkpoints: {org.checkpoints:,} checked against the chain, signatures NOT verified "
                 f"(no public key configured: LEDGER_VERIFY_KEY) ({latest}{tail})")
