@@ -36,15 +36,15 @@ def sign_chain_heads(engine: Engine, key: SigningKey | None = None) -> int:
     key = key or configured_signing_key()
     if key is None:
         return 0
-    latest = (select(checkpoints.c.org_id, func.max(checkpoints.c.seq).label("seq"))
-              .group_by(checkpoints.c.org_id).subquery())
+    # Per organization through the primary key (org_id, seq): cheap however many checkpoints exist.
+    latest = (select(func.coalesce(func.max(checkpoints.c.seq), 0))
+              .where(checkpoints.c.org_id == chain_heads.c.org_id).scalar_subquery())
     statement = (
         select(chain_heads.c.org_id, chain_heads.c.count, chain_heads.c.last_hash, ledger_entries.c.id,
                ledger_entries.c.entry_hash)
-        .outerjoin(latest, latest.c.org_id == chain_heads.c.org_id)
         .outerjoin(ledger_entries, (ledger_entries.c.org_id == chain_heads.c.org_id)
                    & (ledger_entries.c.seq == chain_heads.c.count))
-        .where(chain_heads.c.count > func.coalesce(latest.c.seq, 0))
+        .where(chain_heads.c.count > latest)
         .order_by(chain_heads.c.org_id)
     )
     written = 0
@@ -87,14 +87,15 @@ def org_checkpoints(conn: Connection, org_id: str) -> Iterator[Checkpoint]:
 
 def latest_checkpoints(conn: Connection, org_ids: list[str] | None) -> list[Checkpoint]:
     """The newest checkpoint of each organization (of `org_ids`; None: all), by organization."""
-    latest = select(checkpoints.c.org_id, func.max(checkpoints.c.seq).label("seq")).group_by(checkpoints.c.org_id)
-    if org_ids is not None:
-        latest = latest.where(checkpoints.c.org_id.in_(org_ids))
-    newest = latest.subquery()
-    statement = (select(checkpoints)
-                 .join(newest, (newest.c.org_id == checkpoints.c.org_id) & (newest.c.seq == checkpoints.c.seq))
-                 .order_by(checkpoints.c.org_id))
-    return [_checkpoint(row) for row in conn.execute(statement)]
+    if org_ids is None:
+        org_ids = sorted(conn.execute(select(chain_heads.c.org_id)).scalars())
+    found = []
+    for org_id in sorted(org_ids):
+        row = conn.execute(select(checkpoints).where(checkpoints.c.org_id == org_id)
+                           .order_by(checkpoints.c.seq.desc()).limit(1)).first()
+        if row is not None:
+            found.append(_checkpoint(row))
+    return found
 
 
 def orgs_in_scope(principal: Principal) -> list[str] | None:

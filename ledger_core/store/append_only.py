@@ -46,6 +46,10 @@ def _tables_present(conn: Connection) -> list[str]:
     return [table for table in PROTECTED_TABLES if table in present]
 
 
+def _superuser(conn: Connection) -> bool:
+    return conn.exec_driver_sql("SHOW is_superuser").scalar() == "on"
+
+
 @contextmanager
 def suspended(conn: Connection) -> Iterator[Connection]:
     """Turn the append-only triggers off for the rest of `conn`'s transaction, and on
@@ -55,11 +59,21 @@ def suspended(conn: Connection) -> Iterator[Connection]:
     FOR TESTS AND DELIBERATE REPAIRS ONLY: the test helpers use it to empty a ledger
     between tests and to tamper with entries "behind the triggers' back" so that
     `verify` can be shown to catch it. No code path of the ledger calls it. Must run
-    inside a transaction (`engine.begin()`); on PostgreSQL it needs the table owner.
+    inside a transaction (`engine.begin()`). PostgreSQL: as a superuser, the
+    transaction runs with `session_replication_role = replica` (user triggers and
+    foreign-key checks off, no lock); otherwise `ALTER TABLE ... DISABLE TRIGGER USER`,
+    which needs the table owner and locks the tables until the transaction ends.
     """
     if not conn.in_transaction():
         raise RuntimeError("append_only.suspended() must run inside a transaction")
     tables = _tables_present(conn)
+    if is_postgresql(conn) and _superuser(conn):
+        # No table lock (ALTER TABLE would wait for every open reader of the tables);
+        # also suspends foreign-key checks until the block ends.
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield conn
+        conn.exec_driver_sql("SET LOCAL session_replication_role = origin")
+        return
     if is_postgresql(conn):
         for table in tables:
             conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")

@@ -95,6 +95,20 @@ def test_suspended_lifts_the_refusal_for_one_transaction_and_restores_it(ledger)
                 conn.execute(text(statement))
 
 
+def test_suspended_as_the_table_owner_on_postgresql(ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    """Without superuser rights the triggers are disabled table by table (and enabled again)."""
+    if ledger.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(append_only, "_superuser", lambda conn: False)
+    test_suspended_lifts_the_refusal_for_one_transaction_and_restores_it(ledger)
+    with ledger.engine.connect() as conn:
+        states = conn.execute(text("SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal "
+                                   "ORDER BY tgname")).all()
+    assert [tuple(row) for row in states] == [
+        ("checkpoints_append_only", "O"), ("checkpoints_no_truncate", "O"),
+        ("ledger_entries_append_only", "O"), ("ledger_entries_no_truncate", "O")]
+
+
 def test_suspended_restores_the_refusal_when_the_block_fails(ledger):  # type: ignore[no-untyped-def]
     _load(ledger)
     with pytest.raises(RuntimeError):
