@@ -221,15 +221,15 @@ def cmd_keygen(ledger: Ledger | None, args: argparse.Namespace) -> int:
     from .integrity.keys import fingerprint, generate_key_pair, load_signing_key, write_secrets
 
     private, public = generate_key_pair()
-    print_fp = fingerprint(load_signing_key(private).public)
+    fingerprint_text = fingerprint(load_signing_key(private).public)
     if args.write_secrets:
         target = Path(args.write_secrets)
         write_secrets(target, private, public)
-        print(f"Ed25519 key pair (fingerprint {print_fp}) written to {target} "
+        print(f"Ed25519 key pair (fingerprint {fingerprint_text}) written to {target} "
               "as ledger_signing_key and ledger_verify_key")
         print(f"LEDGER_VERIFY_KEY={public}")
         return 0
-    print(f"# Ed25519 key pair for signed checkpoints, fingerprint {print_fp}")
+    print(f"# Ed25519 key pair for signed checkpoints, fingerprint {fingerprint_text}")
     print("# The private key signs at ingest: keep it secret, where ingest runs (environment or")
     print("# .streamlit/secrets.toml as ledger_signing_key), never in the repository or the database.")
     print(f"LEDGER_SIGNING_KEY={private}")
