@@ -20,7 +20,7 @@ router = APIRouter(tags=["integrity"])
     description="Recompute every entry's hash and check every link, the chain heads and the signed checkpoints of "
                 "the organizations in the caller's scope (an org admin: their own; a superuser: all, or `org_id`). "
                 "Answers 200 either way: `ok` says whether every chain is intact, and each organization's `damage` "
-                "names its first broken link. Plain users are refused (403). Reads every entry (about 30 s of CPU "
+                "names its first broken link. Plain users are refused (403). Reads every entry (about half a minute "
                 "per million): counts against the export rate limit.",
     responses={200: {"model": VerificationOut, "headers": RATE_HEADERS, "description": "The verification."},
                **errors(401, 403, 422, 429, rate_limited=True)},
