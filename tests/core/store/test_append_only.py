@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ledger_core import Ledger
@@ -170,3 +170,32 @@ def test_no_code_path_updates_or_deletes_entries():
     assert WRITES[0].search("conn.execute(update(ledger_entries).values(cost_usd=0))")
     assert WRITES[1].search("conn.execute(le.delete())")
     assert WRITES[2].search('op.execute("delete from checkpoints where true")')
+
+
+def test_migrations_0004_and_0005_downgrade_and_upgrade(databases):  # type: ignore[no-untyped-def]
+    """Downgrading below 0004 lifts the refusal (and drops checkpoints); upgrading restores both."""
+    from alembic import command
+
+    from ledger_core.store import migrate
+    from ledger_core.store.db import make_engine
+
+    engine = make_engine(databases.url("migrate_0004"))
+    ledger = Ledger(engine=engine, rate_limits=None)
+    ledger.init()
+    _load(ledger)
+    config = migrate.alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_entries SET duration_ms = 7 WHERE seq = 1"))
+        assert "checkpoints" not in inspect(conn).get_table_names()
+    migrate.upgrade(engine)
+    assert sign_chain_heads(engine, load_signing_key(generate_key_pair()[0])) == 1
+    with pytest.raises(DBAPIError, match="ledger_entries is append-only: UPDATE refused"):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE ledger_entries SET duration_ms = 8 WHERE seq = 1"))
+    with pytest.raises(DBAPIError, match="checkpoints is append-only: DELETE refused"):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM checkpoints"))
+    engine.dispose()
