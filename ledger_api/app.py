@@ -28,7 +28,7 @@ from ledger_core import EntryIn, Ledger, LedgerError, RateLimitExceeded
 from .deps import REALM
 from .errors import ApiError, shorten, shorten_field
 from .middleware import BodyLimit, BodyTooLarge, RateLimitHeaders
-from .routers import auth, ingest, ledger as ledger_routes, runs
+from .routers import auth, ingest, integrity, ledger as ledger_routes, runs
 from .settings import ApiSettings, MissingSetting, jwt_key_from_settings
 
 log = logging.getLogger("ledger_api")
@@ -192,7 +192,7 @@ def create_app(ledger: Ledger | None = None, settings: ApiSettings | None = None
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    for router in (auth.router, ledger_routes.router, runs.router, ingest.router):
+    for router in (auth.router, ledger_routes.router, integrity.router, runs.router, ingest.router):
         app.include_router(router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -98,3 +98,43 @@ class ErrorOut(BaseModel):
     """Every error (SPEC section 9)."""
 
     error: ErrorDetail
+
+
+class DamageOut(BaseModel):
+    """The first broken link of an organization's chain (docs/integrity.md)."""
+
+    kind: Literal["altered", "broken_link", "missing", "truncated", "head_mismatch", "checkpoint_mismatch",
+                  "bad_signature", "unknown_key"]
+    seq: int | None = Field(description="Where the chain breaks (for missing or truncated: the first missing "
+                                        "position).")
+    entry_id: str | None = Field(description="The entry there; for a deleted one, known only from a checkpoint.")
+    expected: str | None = Field(description="The hash the chain requires there.")
+    found: str | None = Field(description="The hash found there.")
+    message: str
+
+
+class OrgVerificationOut(BaseModel):
+    """One organization's chain."""
+
+    org_id: str
+    ok: bool
+    entries: int = Field(ge=0, description="Entries verified (up to the damage, if any).")
+    head_count: int | None = Field(description="The chain head's count (null: no chain head).")
+    head_hash: str | None
+    checkpoints: int = Field(ge=0, description="Signed checkpoints checked.")
+    checkpoint_status: Literal["signed", "unverified", "unsigned"] = Field(description=(
+        "`signed`: every signature verified; `unverified`: no public key configured on the server; "
+        "`unsigned`: no checkpoints (no signing key at ingest)."))
+    latest_checkpoint_seq: int | None
+    unsigned_entries: int = Field(ge=0, description="Newest entries not yet covered by a checkpoint.")
+    damage: DamageOut | None = Field(description="The first damage; null when the chain is intact.")
+
+
+class VerificationOut(BaseModel):
+    """The result of verifying the hash chains in the caller's scope."""
+
+    ok: bool = Field(description="True when every chain is intact.")
+    entries: int = Field(ge=0)
+    seconds: float = Field(ge=0)
+    verify_keys: list[str] = Field(description="Fingerprints of the public keys the signatures were checked with.")
+    organizations: list[OrgVerificationOut]

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Sequence, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .config import database_url
+from .config import SECRETS_PATH, database_url
 from .contract.common import ROLES
 from .contract.ingest import IngestReport
 from .errors import LedgerError
@@ -175,6 +177,101 @@ def cmd_audit_pack(ledger: Ledger, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(ledger: Ledger | None, args: argparse.Namespace) -> int:
+    """Verify the database's chains, or with --file an export; 0 intact, 1 damaged."""
+    if args.file:
+        return _verify_file(args)
+    assert ledger is not None
+    from .integrity.report import ledger_report
+    from .integrity.verify import verify_ledger
+
+    show = _verify_progress(sys.stderr)
+    result = verify_ledger(ledger.engine, [args.org] if args.org else None, verify_key=args.verify_key,
+                           progress=show)
+    if args.json:
+        print(result.to_json())
+    else:
+        print("\n".join(ledger_report(result)))
+    return 0 if result.ok else 1
+
+
+def _verify_file(args: argparse.Namespace) -> int:
+    from .errors import FileUnreadable
+    from .integrity.lines import verify_lines
+    from .integrity.report import file_report
+
+    if zipfile.is_zipfile(args.file):
+        return _verify_pack(args)
+    if args.org or args.verify_key:
+        raise LedgerError("--org and --verify-key apply to the database's chains, not to --file")
+    try:
+        with open(args.file, "rb") as handle:
+            result = verify_lines(handle, allow_gaps=args.allow_gaps)
+    except OSError as exc:
+        raise FileUnreadable(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    if args.json:
+        print(result.to_json())
+    else:
+        print("\n".join(file_report(result, args.file)))
+    return 0 if result.ok else 1
+
+
+def _verify_pack(args: argparse.Namespace) -> int:
+    """`verify --file PACK.zip`: an audit pack, with its checkpoints' signatures."""
+    from .integrity.pack import verify_audit_pack
+
+    if args.org:
+        raise LedgerError("--org applies to the database's chains, not to --file")
+    result = verify_audit_pack(args.file, verify_key=args.verify_key)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print("\n".join(result.problems + result.notes))
+        verdict = "intact" if result.ok else f"NOT intact: {len(result.problems):,} problem(s)"
+        print(f"{args.file}: audit pack with {result.rows:,} entries checked, {verdict}")
+    return 0 if result.ok else 1
+
+
+def _verify_progress(stream: TextIO, every_seconds: float = 2.0):  # type: ignore[no-untyped-def]
+    started = time.monotonic()
+    last = [started]
+    done_by_org: dict[str, int] = {}
+
+    def show(org_id: str, done: int, total: int) -> None:
+        done_by_org[org_id] = done
+        now = time.monotonic()
+        if now - last[0] < every_seconds and done < total:
+            return
+        last[0] = now
+        share = f" of {total:,}" if total else ""
+        rate = sum(done_by_org.values()) / max(now - started, 1e-9)
+        print(f"... {org_id}: {done:,}{share} entries verified ({rate:,.0f} entries/s overall)",
+              file=stream, flush=True)
+
+    return show
+
+
+def cmd_keygen(ledger: Ledger | None, args: argparse.Namespace) -> int:
+    from .integrity.keys import fingerprint, generate_key_pair, load_signing_key, write_secrets
+
+    private, public = generate_key_pair()
+    fingerprint_text = fingerprint(load_signing_key(private).public)
+    if args.write_secrets:
+        target = Path(args.write_secrets)
+        write_secrets(target, private, public)
+        print(f"Ed25519 key pair (fingerprint {fingerprint_text}) written to {target} "
+              "as ledger_signing_key and ledger_verify_key")
+        print(f"LEDGER_VERIFY_KEY={public}")
+        return 0
+    print(f"# Ed25519 key pair for signed checkpoints, fingerprint {fingerprint_text}")
+    print("# The private key signs at ingest: keep it secret, where ingest runs (environment or")
+    print("# .streamlit/secrets.toml as ledger_signing_key), never in the repository or the database.")
+    print(f"LEDGER_SIGNING_KEY={private}")
+    print("# The public key verifies the checkpoints: give it to whoever runs verify (and auditors).")
+    print(f"LEDGER_VERIFY_KEY={public}")
+    return 0
+
+
 def _export_progress(stream: TextIO, total: int, every_seconds: float = 2.0):  # type: ignore[no-untyped-def]
     """Progress for exports of more than 20,000 rows, at most every `every_seconds`."""
     last = [time.monotonic()]
@@ -229,7 +326,8 @@ def add_selection_filters(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ledger_core",
-        description="Agent Activity Ledger: set up the database, load data, manage users and API keys.",
+        description="Agent Activity Ledger: set up the database, load data, manage users and API keys, "
+                    "verify the hash chains.",
     )
     parser.add_argument("--database-url", default=None,
                         help="SQLAlchemy URL (default: $LEDGER_DATABASE_URL, else the SQLite file under data/)")
@@ -323,13 +421,48 @@ def build_parser() -> argparse.ArgumentParser:
     add_selection_filters(p)
     p.add_argument("-o", "--output", required=True, help="the zip file to write")
     p.set_defaults(func=cmd_audit_pack)
+
+    p = commands.add_parser(
+        "verify", help="verify the hash chains (or an export with --file)",
+        description="Check every organization's hash chain: each entry's hash recomputed from its stored fields, "
+                    "each link, the sequence numbers, the chain head and every signed checkpoint. Reports the first "
+                    "broken link per organization (entry id, seq, expected and found hash). With --file, checks a "
+                    "JSONL export or an audit pack offline instead. Exit status 0 when everything is intact, 1 when "
+                    "anything is "
+                    "damaged, 2 on an error. Progress goes to standard error.")
+    p.add_argument("--org", help="only this organization")
+    p.add_argument("--file", help="a JSONL export or an audit pack (.zip) to check offline (no database needed)")
+    p.add_argument("--allow-gaps", dest="allow_gaps", action="store_true",
+                   help="with --file: a filtered export holds pieces of the chain; count the breaks between "
+                        "them instead of reporting them")
+    p.add_argument("--verify-key", dest="verify_key",
+                   help="public key(s) to check checkpoints with (default: $LEDGER_VERIFY_KEY or secrets, and the "
+                        "signing key's public half)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_verify)
+
+    p = commands.add_parser(
+        "keygen", help="make an Ed25519 key pair for signed checkpoints",
+        description="Print a new Ed25519 key pair: LEDGER_SIGNING_KEY (private: base64 of the 32-byte seed) and "
+                    "LEDGER_VERIFY_KEY (public: base64 of the 32 raw bytes). With --write-secrets, add them to "
+                    ".streamlit/secrets.toml (or the given file) instead of printing the private key.")
+    p.add_argument("--write-secrets", dest="write_secrets", nargs="?", const=str(SECRETS_PATH), default=None,
+                   metavar="PATH", help="add the keys to this secrets.toml (default .streamlit/secrets.toml); "
+                                        "refused if it already holds one")
+    p.set_defaults(func=cmd_keygen)
     return parser
+
+
+def _needs_database(args: argparse.Namespace) -> bool:
+    return not (args.command == "keygen" or (args.command == "verify" and args.file))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     ledger: Ledger | None = None
     try:
+        if not _needs_database(args):
+            return args.func(None, args)
         ledger = Ledger(args.database_url or database_url(), rate_limits=None)
         ledger.init()
         return args.func(ledger, args)

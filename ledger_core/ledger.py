@@ -16,13 +16,18 @@ from .contract.compliance import ComplianceRequest, ComplianceSummary
 from .contract.export import AuditPackRequest, ExportLogRecord, ExportRequest
 from .contract.facets import Facets
 from .contract.ingest import IngestReport
+from .contract.integrity import Checkpoint, LedgerVerification
 from .contract.query import LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
 from .contract.stats import DurationBucket, LedgerStats, StatsRequest
-from .errors import UnknownPrincipal
+from .errors import Forbidden, UnknownPrincipal
 from .formats.audit_pack import AuditPack, build_audit_pack
 from .formats.export import Export, start_export
 from .formats.export_log import read_export_log
+from .integrity import checkpoints as checkpoint_store
+from .integrity.keys import configured_verify_keys
+from .integrity.verify import Progress as VerifyProgress
+from .integrity.verify import verify_ledger
 from .read.compliance import compliance_summary, has_access
 from .read.durations import duration_histogram
 from .read.facets import read_facets
@@ -58,6 +63,8 @@ class Ledger:
         )
         # Wall clock for login lockouts (tests may swap it).
         self.clock: Callable[[], float] = time.time
+        # A malformed LEDGER_SIGNING_KEY / LEDGER_VERIFY_KEY is refused now, not at the first ingest.
+        configured_verify_keys()
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> "Ledger":
@@ -185,7 +192,7 @@ class Ledger:
         and the filters of an export. Counts as an export (rate limit, export log)."""
         request = AuditPackRequest.parse(**params)
         self._check_rate(principal, "export")
-        return build_audit_pack(self.engine, principal, request)
+        return build_audit_pack(self.engine, principal, request, checkpoints=_latest_checkpoint_dicts)
 
     def export_log(self, principal: Principal, limit: int = 100) -> list[ExportLogRecord]:
         """The newest exports `principal` may see, newest first: all for a superuser, the
@@ -212,6 +219,34 @@ class Ledger:
         """The action names and agent ids present in the caller's scope (for pickers)."""
         with read_snapshot(self.engine) as conn:
             return read_facets(conn, principal)
+
+    # --- integrity (SPEC section 7; docs/integrity.md) ------------------------------------
+
+    def verify(self, principal: Principal, *, org_id: str | None = None, verify_key: str | None = None,
+               progress: VerifyProgress | None = None) -> LedgerVerification:
+        """Verify the hash chains: an org admin their organization's, a superuser every
+        organization's (or `org_id`'s); a plain user gets `Forbidden`. Every hash is
+        recomputed and every link, checkpoint and chain head checked; `.ok`, per
+        organization the first damage, `.to_json()`. Counts against the export budget
+        (it reads every entry). `verify_key`: public key(s) to check the signed
+        checkpoints with instead of `LEDGER_VERIFY_KEY`."""
+        orgs = checkpoint_store.orgs_in_scope(principal)
+        if org_id is not None:
+            if orgs is not None and org_id not in orgs:
+                raise Forbidden(f"an org admin verifies only their own organization ({principal.org_id!r})",
+                                field="org_id")
+            orgs = [org_id]
+        self._check_rate(principal, "export")
+        return verify_ledger(self.engine, orgs, verify_key=verify_key, progress=progress)
+
+    def latest_checkpoints(self, principal: Principal) -> list[Checkpoint]:
+        """The newest signed checkpoint of each organization in scope (an org admin's own,
+        a superuser's all; `Forbidden` for a plain user), by organization id: each
+        `to_json()` gives org_id, seq (= count), entry_id, hash, signed_at, signature
+        (base64) and public_key_fingerprint. None for an organization never signed."""
+        orgs = checkpoint_store.orgs_in_scope(principal)
+        with read_snapshot(self.engine) as conn:
+            return checkpoint_store.latest_checkpoints(conn, orgs)
 
     def admin(self, actor: Principal) -> Admin:
         """Account and API-key administration as `actor` (`Forbidden` for a plain user)."""
@@ -274,3 +309,8 @@ class Ledger:
     def revoke_api_key(self, key_id: str) -> bool:
         with self.engine.begin() as conn:
             return accounts.revoke_api_key(conn, key_id)
+
+
+def _latest_checkpoint_dicts(conn: Any, org_ids: list[str]) -> list[dict[str, Any]]:
+    """The audit pack's manifest entry: each organization's latest signed checkpoint."""
+    return [checkpoint.to_dict() for checkpoint in checkpoint_store.latest_checkpoints(conn, org_ids)]

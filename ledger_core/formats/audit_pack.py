@@ -326,12 +326,15 @@ class _Problems:
             self.report.problems.append(f"... and {self.count - MAX_PROBLEMS_PER_CHECK} more {self.what} problems")
 
 
-def verify_pack(source: str | Path | bytes | BinaryIO, line_check: Any = None) -> PackVerification:
+def verify_pack(source: str | Path | bytes | BinaryIO, line_check: Any = None,
+                checkpoint_check: Any = None) -> PackVerification:
     """Check an audit pack offline: the files against the manifest's sizes and SHA-256,
     the CSV rows against the JSONL entries (same entries, same values), the entries
     against the manifest's chain positions, and the links between entries of one
     organization with consecutive positions. `line_check(lines) -> list[str]` adds the
-    recomputation of each JSONL line's hash (`integrity.verify_lines`)."""
+    recomputation of each JSONL line's hash and `checkpoint_check(checkpoints, positions)
+    -> (problems, notes)` the checkpoints' signatures (`integrity.pack.verify_audit_pack`
+    wires both); `positions` maps (organization, seq) to the entry hash listed there."""
     report = PackVerification()
     try:
         archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
@@ -362,10 +365,19 @@ def verify_pack(source: str | Path | bytes | BinaryIO, line_check: Any = None) -
     _check_chain(report, manifest, entries)
     if line_check is not None:
         report.problems.extend(line_check(files[JSONL_NAME].decode("utf-8", "replace").splitlines()))
+    if checkpoint_check is not None:
+        problems, notes = checkpoint_check(manifest.get("checkpoints") or [], _positions(manifest))
+        report.problems.extend(problems)
+        report.notes.extend(notes)
     if manifest.get("truncated"):
         report.notes.append(f"the pack was cut at its limit: {manifest.get('rows')} of "
                             f"{manifest.get('total_matched')} matching entries")
     return report
+
+
+def _positions(manifest: dict[str, Any]) -> dict[tuple[str, int], str]:
+    return {(org, int(seq)): digest for org, part in (manifest.get("chain") or {}).items()
+            for seq, _, digest in part.get("positions") or []}
 
 
 def _check_digests(report: PackVerification, manifest: dict[str, Any], files: dict[str, bytes]) -> None:

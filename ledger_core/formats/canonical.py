@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from ..contract.entry import NESTED_FIELDS
 
@@ -60,8 +60,22 @@ def canonical_bytes(fields: Mapping[str, Any], nested_texts: Mapping[str, str] |
     return "\n".join(parts).encode("utf-8")
 
 
-def entry_hash(fields: Mapping[str, Any], prev_hash: str, nested_texts: Mapping[str, str] | None = None) -> str:
-    """`fields` in JSON form (see `formats.wire.entry_json_fields`)."""
-    digest = hashlib.sha256(canonical_bytes(fields, nested_texts))
+def canonical_from_texts(scalars: Sequence[Any], nested_texts: Sequence[str | None]) -> bytes:
+    """The canonical form from the scalar wire values (in `SCALAR_FIELDS` order) and the
+    nested fields' canonical JSON texts (in `NESTED_FIELDS` order; None means JSON `null`),
+    as the database renders them (`formats.wire.wire_columns`): what `integrity` recomputes."""
+    parts = [_SCALARS.encode(list(scalars))]
+    parts.extend("null" if text is None else text for text in nested_texts)
+    return "\n".join(parts).encode("utf-8")
+
+
+def chain_hash(canonical: bytes, prev_hash: str) -> str:
+    """`entry_hash`: the lower-case hex SHA-256 of the canonical form followed by `prev_hash`."""
+    digest = hashlib.sha256(canonical)
     digest.update(prev_hash.encode())
     return digest.hexdigest()
+
+
+def entry_hash(fields: Mapping[str, Any], prev_hash: str, nested_texts: Mapping[str, str] | None = None) -> str:
+    """`fields` in JSON form (see `formats.wire.entry_json_fields`)."""
+    return chain_hash(canonical_bytes(fields, nested_texts), prev_hash)

@@ -91,6 +91,7 @@ runs = Table(
     Index("ix_runs_org_started", "org_id", "started_at"),
 )
 
+# Append-only: database triggers refuse UPDATE and DELETE (`store.append_only`, migration 0004).
 ledger_entries = Table(
     "ledger_entries",
     metadata,
@@ -138,6 +139,21 @@ chain_heads = Table(
     Column("last_hash", String(64), nullable=False),
     Column("count", BigInteger(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Signed checkpoints (`integrity.checkpoints`): the chain head of an organization at
+# position `seq`, signed with Ed25519 at the end of an ingest. Append-only, like the entries.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("seq", BigInteger(), nullable=False),  # the chain's count when it was signed
+    Column("entry_id", Uuid(), nullable=False),  # the entry at `seq`
+    Column("last_hash", String(64), nullable=False),  # its entry_hash
+    Column("signed_at", UTCDateTime(), nullable=False),
+    Column("signature", String(88), nullable=False),  # base64 of the 64-byte signature
+    Column("key_fingerprint", String(32), nullable=False),
+    PrimaryKeyConstraint("org_id", "seq"),
 )
 
 # Distinct action names and agent ids, kept at ingest: search matches these few values

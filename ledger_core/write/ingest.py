@@ -26,6 +26,7 @@ from ..contract.ingest import IngestReport, Refusal
 from ..errors import FileUnreadable
 from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
 from ..formats.wire import format_timestamp, loads_line
+from ..integrity.checkpoints import sign_chain_heads
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
@@ -418,15 +419,18 @@ def ingest(
 
     With `owner`, every record must name the owner's user and organization. With `bulk`
     and an empty ledger, query indexes are built once at the end instead of row by row
-    (for a large first load; queries are slow until it finishes).
+    (for a large first load; queries are slow until it finishes). At the end, the chain
+    head of each organization written to is signed when a signing key is configured.
     """
     pairs = records if numbered else enumerate(records, start=1)
     deferred = bulk and _drop_query_indexes(engine)
     try:
-        return _Ingestor(engine, owner).run(pairs, progress)
+        report = _Ingestor(engine, owner).run(pairs, progress)
     finally:
         if deferred:
             ensure_indexes(engine)
+    sign_chain_heads(engine)  # signed checkpoints of the chain heads (integrity.checkpoints)
+    return report
 
 
 BULK_FILE_BYTES = 50 * 1024 * 1024

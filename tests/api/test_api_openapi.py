@@ -135,12 +135,12 @@ def api_schema(fuzz_targets) -> Any:  # type: ignore[no-untyped-def]
 
 OPERATIONS = [
     ("/api/v1/auth/token", "POST"), ("/api/v1/ledger", "GET"), ("/api/v1/ledger/stats", "GET"),
-    ("/api/v1/ledger/compliance", "GET"),
+    ("/api/v1/ledger/compliance", "GET"), ("/api/v1/ledger/verify", "GET"),
     ("/api/v1/ledger/export", "GET"), ("/api/v1/ledger/audit-pack", "GET"), ("/api/v1/runs", "GET"),
     ("/api/v1/runs/{run_id}", "GET"),
     ("/api/v1/ingest", "POST"),
 ]
-EXAMPLES = 10  # per operation, mode and backend: 360 generated requests in all
+EXAMPLES = 10  # per operation, mode and backend: 440 generated requests in all
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,

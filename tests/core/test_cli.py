@@ -42,6 +42,7 @@ def record(**overrides):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("command", [
     [], ["init"], ["demo"], ["ingest"], ["user"], ["user", "add"], ["user", "list"], ["user", "set-role"],
     ["user", "set-password"], ["apikey"], ["apikey", "create"], ["apikey", "list"], ["apikey", "revoke"],
+    ["verify"], ["keygen"],
 ])
 def test_every_command_has_help(command, capsys):  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit) as exit_info:
@@ -54,7 +55,7 @@ def test_module_runs_as_a_program():
     result = subprocess.run([sys.executable, "-m", "ledger_core", "--help"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    for command in ("init", "demo", "ingest", "user", "apikey"):
+    for command in ("init", "demo", "ingest", "user", "apikey", "verify", "keygen"):
         assert command in result.stdout
 
 
