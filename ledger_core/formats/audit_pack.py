@@ -28,6 +28,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -273,9 +274,17 @@ def _write_zip(conn: Connection, data: BinaryIO, principal: Principal, request: 
             "chain_heads": _chain_heads(conn, org_ids),
             "checkpoints": checkpoints(conn, org_ids) if checkpoints is not None and org_ids else [],
         }
-        archive.writestr(MANIFEST_NAME, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        archive.writestr(MANIFEST_NAME, _manifest_text(manifest))
         archive.writestr(README_NAME, README_TEXT)
     return manifest
+
+
+_POSITION = re.compile(r'\[\s+(\d+),\s+("[^"]*"),\s+("[0-9a-f]{64}")\s+\]')
+
+
+def _manifest_text(manifest: dict[str, Any]) -> str:
+    """Indented JSON with one chain position ([seq, id, entry_hash]) a line."""
+    return _POSITION.sub(r"[\1, \2, \3]", json.dumps(manifest, indent=1, ensure_ascii=False)) + "\n"
 
 
 def _chain_heads(conn: Connection, org_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -441,18 +450,22 @@ def _same(name: str, cell: str, value: Any) -> bool:
 
 
 def _check_csv(report: PackVerification, data: bytes, entries: list[dict[str, Any]]) -> None:
+    """Each CSV row against the JSONL entry with its id (a missing or extra row is named
+    once, not as a shift of every later row), then the order of the rows."""
     problems = _Problems(report, CSV_NAME)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
     if not rows or tuple(rows[0]) != ENTRY_FIELDS:
         problems.add(f"{CSV_NAME}: the header row is not the ledger's field names")
         problems.close()
         return
-    body = rows[1:]
-    if len(body) != len(entries):
-        problems.add(f"{CSV_NAME} holds {len(body)} rows, {JSONL_NAME} {len(entries)} entries")
-    for number, (row, entry) in enumerate(zip(body, entries), start=2):
-        if "id" not in entry:
+    by_id = {entry["id"]: entry for entry in entries if "id" in entry}
+    seen: list[str] = []
+    for number, row in enumerate(rows[1:], start=2):
+        entry = by_id.get(row[0].lstrip(FORMULA_GUARD)) if row else None
+        if entry is None:
+            problems.add(f"{CSV_NAME} row {number}: entry {shorten(row[0] if row else '')} is not in {JSONL_NAME}")
             continue
+        seen.append(entry["id"])
         if len(row) != len(ENTRY_FIELDS):
             problems.add(f"{CSV_NAME} row {number} (entry {entry['id']}): {len(row)} cells, expected "
                          f"{len(ENTRY_FIELDS)}")
@@ -460,7 +473,12 @@ def _check_csv(report: PackVerification, data: bytes, entries: list[dict[str, An
         for name, cell in zip(ENTRY_FIELDS, row):
             if not _same(name, cell, entry[name]):
                 problems.add(f"{CSV_NAME} row {number} (entry {entry['id']}), column {name}: {shorten(cell)} "
-                             f"differs from the JSONL entry ({shorten(json.dumps(entry[name], default=str))})")
+                             f"differs from the JSONL entry ({shorten(entry[name])})")
+    for entry_id in by_id.keys() - set(seen):
+        problems.add(f"entry {entry_id} is in {JSONL_NAME} (line {by_id[entry_id]['_line']}) but not in {CSV_NAME}")
+    listed = [entry["id"] for entry in entries if "id" in entry]
+    if set(seen) == set(listed) and seen != listed:
+        problems.add(f"{CSV_NAME}: the rows are not in the order of {JSONL_NAME}")
     problems.close()
 
 
