@@ -2,7 +2,9 @@
 from which URL, and what they refuse (tests/ui/test_browser.py covers the real browser)."""
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -237,7 +239,7 @@ def test_export_counts_before_download_and_warns_of_truncation(ui_ledger):  # ty
     assert "6 actions match, so the file will be truncated" in at.warning[0].value
     assert "newest 4" in at.warning[0].value
     names = [button.proto.label for button in at.get("download_button")]
-    assert names == ["Download JSONL", "Download JSON", "Download CSV"]
+    assert names == ["Download JSONL", "Download JSON", "Download CSV", "Download an audit pack (zip)"]
     at.number_input(key="export.limit").set_value(10).run()
     assert not at.warning and "6 actions match" in at.success[0].value
 
@@ -254,6 +256,21 @@ def test_export_bytes_equal_ledger_export(ui_ledger):  # type: ignore[no-untyped
                                               "start_date": "2025-01-01", "end_date": "2025-03-31"},
                                total=40, limit=10, now=datetime(2026, 1, 2, tzinfo=timezone.utc))
     assert name == "ledger-alice-error-prod-agent-3-2025-01-01-to-2025-03-31-newest-10-of-40-20260102.csv"
+
+
+def test_audit_pack_download_is_the_ledger_pack(ui_ledger):  # type: ignore[no-untyped-def]
+    from ledger_ui import downloads
+
+    bob = ui_ledger.principal("bob")
+    filters = {"min_risk": "high", "start_date": "2024-01-01"}
+    built = downloads.audit_pack_bytes(bob, 50, filters)()
+    assert ui_ledger.export_log(bob, limit=1)[0].format == "audit-pack"
+    with zipfile.ZipFile(io.BytesIO(built)) as archive:
+        jsonl = archive.read("entries.jsonl")
+        manifest = json.loads(archive.read("manifest.json"))
+    assert jsonl == b"".join(ui_ledger.export(bob, format="jsonl", limit=50, **filters))
+    assert manifest["filters"]["min_risk"] == "high" and manifest["requested_by"]["user_id"] == "bob"
+    assert downloads.pack_name(bob, {"min_risk": "high"}, total=3, limit=50).startswith("ledger-acme-minrisk-high-")
 
 
 def test_export_log_is_for_admins_only(ui_ledger):  # type: ignore[no-untyped-def]
