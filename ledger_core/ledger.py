@@ -99,7 +99,10 @@ class Ledger:
                 failed = False
         self.record_login(username, success=not failed)
         if failed:
-            raise UnknownPrincipal("invalid username or password")
+            # A name no account can have (NUL, too long, not text) is said to be the fault:
+            # that tells nothing about which accounts exist.
+            raise UnknownPrincipal("invalid username or password",
+                                   field=None if logins.countable(username) else "username")
         return principal
 
     def login_retry_after(self, username: str) -> int:
