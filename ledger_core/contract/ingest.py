@@ -18,22 +18,20 @@ MAX_REASON_CHARS = 1000
 class Refusal:
     """A record that was not stored: its line (1-based position in a file or batch) and why.
 
-    `conflict_fields` is set for a conflicting duplicate (an id already stored, or sent
-    earlier in the same input, with other content): the fields that differ, in wire
-    order; the stored record is unchanged."""
+    `conflict` marks a conflicting duplicate (an id already stored, or sent earlier in the
+    same input, with other content; the stored record is unchanged), and `conflict_fields`
+    names the fields that differ, in wire order (empty when the stored record is outside
+    the scope of the ingest's owner, who learns nothing about it)."""
 
     line: int
     reason: str
+    conflict: bool = False
     conflict_fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.reason) > MAX_REASON_CHARS:
             cut = f"… ({len(self.reason):,} characters)"
             object.__setattr__(self, "reason", self.reason[:MAX_REASON_CHARS - len(cut)] + cut)
-
-    @property
-    def is_conflict(self) -> bool:
-        return bool(self.conflict_fields)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -52,7 +50,7 @@ class IngestReport:
     @property
     def conflicts(self) -> int:
         """Refused records that reuse a stored id with other content (among `refused`)."""
-        return sum(1 for refusal in self.refusals if refusal.is_conflict)
+        return sum(1 for refusal in self.refusals if refusal.conflict)
 
     @property
     def processed(self) -> int:
@@ -67,7 +65,8 @@ class IngestReport:
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "duplicates": self.duplicates, "refused": self.refused,
                 "conflicts": self.conflicts,
-                "refusals": [{"line": r.line, "reason": r.reason, "conflict_fields": list(r.conflict_fields)}
+                "refusals": [{"line": r.line, "reason": r.reason, "conflict": r.conflict,
+                              "conflict_fields": list(r.conflict_fields)}
                              for r in self.refusals]}
 
 

@@ -286,7 +286,7 @@ class _Ingestor:
         entry_id = fields["id"]
         if self.owner is not None and (stored["user_id"], stored["org_id"]) != (sent["user_id"], sent["org_id"]):
             return Refusal(line, f"conflict: id {entry_id} is already used by another record; "
-                                 "nothing was changed", differ)
+                                 "nothing was changed", conflict=True)
         shown = []
         for name in differ:
             if name in _JSON_COLUMNS:
@@ -294,7 +294,8 @@ class _Ingestor:
             else:
                 shown.append(f"{name} (stored {shorten(stored[name], 40)}, sent {shorten(sent[name], 40)})")
         return Refusal(line, f"conflict: id {entry_id} is already stored with other content: "
-                             f"{', '.join(shown)}; the stored record is unchanged", differ)
+                             f"{', '.join(shown)}; the stored record is unchanged", conflict=True,
+                       conflict_fields=differ)
 
     def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]], stored: dict[Any, Any]):
         """Skip ids already `stored` (or accepted earlier in the batch) with the same content,
