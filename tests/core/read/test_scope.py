@@ -295,7 +295,7 @@ COMPLIANCE_FILTERS = {
     "regulatory_framework": st.sampled_from(["GDPR", "SOC2", "HIPAA", "gdpr"]),
     "pii_detected": st.sampled_from(["true", "false"]),
 }
-ALL_FILTERS = {**SCOPE_FILTERS, "end_date": st.sampled_from(["2024-12-31", "2025-01-02"]), **COMPLIANCE_FILTERS}
+ALL_FILTERS = {**SCOPE_FILTERS, "end_date": st.sampled_from(["2025-01-02", "2025-01-03"]), **COMPLIANCE_FILTERS}
 STATS_PARAMS = ("start_date", "end_date", "agent_id", *COMPLIANCE_FILTERS)
 EXPORT_PARAMS = ("outcome", "action_name", "agent_id", "start_date", "end_date", *COMPLIANCE_FILTERS)
 
