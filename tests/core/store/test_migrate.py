@@ -76,19 +76,19 @@ def _entry_rows(engine, rows) -> None:  # type: ignore[no-untyped-def]
                 {"org": org_id, "run": ids["run"]})
 
 
+UNIQUE_IDS_REVISION, BEFORE_UNIQUE_IDS = "0004", "0003"  # the revision making ids unique, and the one before
+
+
 def test_unique_ids_revision_refuses_a_database_that_already_breaks_the_rule(databases):  # type: ignore[no-untyped-def]
-    """Revision 0004 on an existing database: one action (and its run) stored in two
-    organizations stops the upgrade with a message naming it, and nothing changes; once
-    one copy is removed the upgrade goes through and the database refuses a new copy."""
+    """The unique-ids revision on an existing database: one action (and its run) stored in
+    two organizations stops the upgrade with a message naming them, and nothing changes."""
     import pytest
-    from sqlalchemy import text
-    from sqlalchemy.exc import IntegrityError
 
     from ledger_core import LedgerError
     from ledger_core.store.db import make_engine
 
-    engine = make_engine(databases.url("migrate_0004"))
-    migrate.upgrade(engine, "0003")
+    engine = make_engine(databases.url("migrate_ids_broken"))
+    migrate.upgrade(engine, BEFORE_UNIQUE_IDS)
     shared, run = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
     _entry_rows(engine, [("acme", shared, run, 1), ("globex", shared, run, 1),
                          ("acme", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", 2)])
@@ -96,15 +96,26 @@ def test_unique_ids_revision_refuses_a_database_that_already_breaks_the_rule(dat
         migrate.upgrade(engine)
     message = refused.value.message
     assert shared in message and "ledger_entries" in message and run in message and "runs" in message
-    assert "Nothing was changed" in message
-    assert migrate.current_revision(engine) == "0003"
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM ledger_entries WHERE org_id = 'globex'"))
-        conn.execute(text("DELETE FROM runs WHERE org_id = 'globex'"))
+    assert "Nothing was changed" in message and f"revision {UNIQUE_IDS_REVISION}" in message
+    assert migrate.current_revision(engine) == BEFORE_UNIQUE_IDS
+    engine.dispose()
+
+
+def test_unique_ids_revision_upgrades_a_clean_database_and_then_refuses_a_copy(databases):  # type: ignore[no-untyped-def]
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from ledger_core.store.db import make_engine
+
+    engine = make_engine(databases.url("migrate_ids_clean"))
+    migrate.upgrade(engine, BEFORE_UNIQUE_IDS)
+    entry, run = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
+    _entry_rows(engine, [("acme", entry, run, 1),
+                         ("globex", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", 1)])
     migrate.upgrade(engine)
     assert migrate.current_revision(engine) == migrate.head_revision()
-    with pytest.raises(IntegrityError):
-        _entry_rows(engine, [("globex", shared, "00000000-0000-4000-8000-0000000000cc", 1)])
-    with pytest.raises(IntegrityError):
-        _entry_rows(engine, [("globex", "00000000-0000-4000-8000-0000000000dd", run, 1)])
+    with pytest.raises(IntegrityError):  # the same action id in another organization
+        _entry_rows(engine, [("globex", entry, "00000000-0000-4000-8000-0000000000cc", 2)])
+    with pytest.raises(IntegrityError):  # the same run under another owner
+        _entry_rows(engine, [("globex", "00000000-0000-4000-8000-0000000000dd", run, 2)])
     engine.dispose()
