@@ -64,14 +64,20 @@ class RunDetailOut(BaseModel):
 class Refused(BaseModel):
     index: int = Field(ge=0, description="Position of the refused action in the posted array (0-based).")
     reason: str
+    conflict: bool = Field(description="True when the action's id is already stored (or sent earlier in the "
+                                       "batch) with other content; the stored action is unchanged.")
+    fields: list[str] = Field(description="For a conflict with one of your own actions: the fields that differ "
+                                          "(empty otherwise).")
 
 
 class IngestResult(BaseModel):
     """What happened to a posted batch: every action is added, a duplicate or refused."""
 
     added: int = Field(ge=0)
-    duplicates: int = Field(ge=0, description="Actions whose id is already in the ledger (skipped).")
+    duplicates: int = Field(ge=0, description="Actions already in the ledger with the same content (skipped).")
     refused: int = Field(ge=0)
+    conflicts: int = Field(ge=0, description="Refused actions whose id is already stored with other content "
+                                             "(counted in `refused` too).")
     refusals: list[Refused] = Field(description="One entry per refused action, in array order.")
 
 

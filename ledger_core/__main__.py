@@ -348,9 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("ingest", help="append actions from a JSONL file",
                             description="Append LedgerEntry records from a JSONL file (the format the JSONL "
-                                        "export writes). Idempotent on id; each bad line is reported with its "
-                                        "number and reason and nothing of it is stored. Exit status 1 if any "
-                                        "line was refused.")
+                                        "export writes). Idempotent on id: an identical re-sent line is a "
+                                        "duplicate, the same id with other content a conflict (refused, the "
+                                        "fields that differ named, the stored action unchanged). Each bad line "
+                                        "is reported with its number and reason and nothing of it is stored. "
+                                        "Exit status 1 if any line was refused.")
     p.add_argument("file", help="path to a .jsonl file")
     p.add_argument("--owner", help="refuse records that do not belong to this user")
     p.set_defaults(func=cmd_ingest)

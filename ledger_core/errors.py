@@ -4,16 +4,30 @@ class and `code`; the REST API maps codes to HTTP statuses in one table, the pag
 from __future__ import annotations
 
 
+MAX_MESSAGE_CHARS = 1000
+"""A message is cut to this length, a field name to `MAX_FIELD_CHARS`: a huge input (a
+1 MB parameter, or a parameter name) is never echoed whole."""
+MAX_FIELD_CHARS = 100
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    suffix = f"… ({len(text):,} characters)"
+    return text[:limit - len(suffix)] + suffix
+
+
 class LedgerError(Exception):
     """Base class: `code` is machine-readable, `message` is for a person, `field` names
-    the parameter at fault (or None)."""
+    the parameter at fault (or None). Both are cut to a readable length."""
 
     code = "ledger_error"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
+        message = _cut(str(message), MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
-        self.field = field
+        self.field = field if field is None else _cut(str(field), MAX_FIELD_CHARS)
 
     def to_dict(self) -> dict[str, str | None]:
         return {"code": self.code, "message": self.message, "field": self.field}

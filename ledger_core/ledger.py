@@ -107,7 +107,10 @@ class Ledger:
                 failed = False
         self.record_login(username, success=not failed)
         if failed:
-            raise UnknownPrincipal("invalid username or password")
+            # A name no account can have (NUL, too long, not text) is said to be the fault:
+            # that tells nothing about which accounts exist.
+            raise UnknownPrincipal("invalid username or password",
+                                   field=None if logins.countable(username) else "username")
         return principal
 
     def login_retry_after(self, username: str) -> int:
@@ -262,8 +265,11 @@ class Ledger:
     def ingest(self, records: Iterable[Any], *, owner: Principal | None = None,
                progress: ingest_module.ProgressCallback | None = None,
                bulk: bool = False) -> IngestReport:
-        """Append records (dicts in LedgerEntry form); idempotent on `id`. `bulk`: a large
-        first load into an empty ledger, building the query indexes once at the end."""
+        """Append records (dicts in LedgerEntry form); idempotent on `id`: an identical
+        re-sent record is a duplicate, the same id with other content a refused conflict
+        (`Refusal.conflict`). Timestamps must lie between 2000-01-01 and one day ahead of the
+        clock. `bulk`: a large first load into an empty ledger, building the query indexes
+        once at the end."""
         return ingest_module.ingest(self.engine, records, owner=owner, progress=progress, bulk=bulk)
 
     def ingest_file(self, path: str | Path, *, owner: Principal | None = None,

@@ -4,9 +4,11 @@ The body is a JSON array of actions in the LedgerEntry form (as the JSONL export
 them), at most 10 MB (`settings.MAX_INGEST_BYTES`; larger bodies answer 413 before they
 are read). The owner is the caller: `user_id` and `org_id` may be left out (they default
 to the caller's), and an action naming another user or organization is refused. Ingest
-is idempotent on `id`: an action already in the ledger counts as a duplicate. The answer
-says how many were added, skipped as duplicates and refused, with the reason for each
-refused action by its 0-based position in the array.
+is idempotent on `id`: an action already in the ledger with the same content counts as a
+duplicate; the same id with other content is refused as a conflict (the stored action is
+unchanged). The answer says how many were added, skipped as duplicates, refused and, among
+those, conflicting, with the reason for each refused action by its 0-based position in the
+array.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ledger_core import Principal
+from ledger_core.contract.ingest import Refusal
 
 from ..deps import caller, ledger_of
 from ..errors import ApiError
@@ -68,6 +71,15 @@ async def ingest_actions(request: Request, principal: Annotated[Principal, Depen
         "added": report.added,
         "duplicates": report.duplicates,
         "refused": report.refused,
+        "conflicts": report.conflicts,
         # the ledger numbers records from 1, like the lines of a JSONL file
-        "refusals": [{"index": refusal.line - 1, "reason": refusal.reason} for refusal in report.refusals],
+        "refusals": [_refusal(refusal) for refusal in report.refusals],
     })
+
+
+def _refusal(refusal: Refusal) -> dict[str, Any]:
+    """One refused action. A conflict with the caller's own stored action names the fields
+    that differ; one with an action outside the caller's scope says only that the id is
+    taken (the ledger's reason tells nothing more either)."""
+    return {"index": refusal.line - 1, "reason": refusal.reason, "conflict": refusal.conflict,
+            "fields": list(refusal.conflict_fields)}

@@ -13,12 +13,32 @@ from sqlalchemy import Connection, func, select, update
 
 from ..clock import now_utc
 from ..config import bcrypt_rounds
-from ..contract.common import ROLES, Principal
+from ..contract.common import ROLES, Principal, reject_nul, shorten
 from ..errors import LedgerValidationError, UnknownPrincipal
 from ..store.schema import api_keys, organizations, users
+from . import logins
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}\Z")
 API_KEY_PREFIX = "lk_"
+TIERS: tuple[str, ...] = ("standard", "enterprise")
+
+
+def check_text(value: object, field: str, *, max_length: int, optional: bool = False) -> str | None:
+    """Text a column can hold: a string of 1..`max_length` characters without NUL or lone
+    surrogates (a database driver raises on those); None too when `optional`. Anything else
+    is a `LedgerValidationError` naming `field`, before the database is asked."""
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise LedgerValidationError(f"{field}: must be text, not {type(value).__name__}", field=field)
+    try:
+        reject_nul(value)
+    except ValueError as exc:
+        raise LedgerValidationError(f"{field}: {exc}", field=field) from None
+    if not 0 < len(value) <= max_length:
+        raise LedgerValidationError(f"{field}: must be 1 to {max_length} characters ({len(value):,} were given)",
+                                    field=field)
+    return value
 
 
 @dataclass(frozen=True)
@@ -48,8 +68,11 @@ class ApiKeyRecord:
 
 
 def hash_password(password: str) -> str:
-    if not password:
+    """A bcrypt hash; the password must be text of 1..72 UTF-8 bytes without NUL (bcrypt
+    would silently cut it at the NUL: "a\0b" would open the account with "a")."""
+    if isinstance(password, str) and not password:
         raise LedgerValidationError("password: must not be empty", field="password")
+    check_text(password, "password", max_length=72)
     if len(password.encode()) > 72:
         raise LedgerValidationError("password: must be at most 72 bytes", field="password")
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(bcrypt_rounds())).decode()
@@ -64,7 +87,8 @@ def _dummy_hash() -> str:
 
 def check_password(password: str, password_hash: str | None) -> bool:
     """bcrypt comparison; always costs one comparison, whatever is missing or invalid."""
-    usable = isinstance(password, str) and 0 < len(password.encode("utf-8", "replace")) <= 72
+    usable = (isinstance(password, str) and 0 < len(password.encode("utf-8", "replace")) <= 72
+              and "\x00" not in password)
     candidate = password.encode("utf-8", "replace") if usable else b"-"
     matched = bcrypt.checkpw(candidate, (password_hash or _dummy_hash()).encode())
     return matched and usable and bool(password_hash)
@@ -73,7 +97,7 @@ def check_password(password: str, password_hash: str | None) -> bool:
 def _check_slug(value: str, field: str) -> str:
     if not isinstance(value, str) or not _SLUG.match(value):
         raise LedgerValidationError(
-            f"{field}: {value!r} must be 1-64 lower-case letters, digits, '.', '_' or '-'",
+            f"{field}: {shorten(value, 70)} must be 1-64 lower-case letters, digits, '.', '_' or '-'",
             field=field,
         )
     return value
@@ -88,6 +112,9 @@ def _check_role(role: str) -> str:
 def ensure_org(conn: Connection, org_id: str, name: str | None = None, tier: str = "standard") -> bool:
     """Create the organization if it is new; True when it was created."""
     _check_slug(org_id, "org_id")
+    check_text(name, "name", max_length=200, optional=True)
+    if tier not in TIERS:
+        raise LedgerValidationError(f"tier: must be one of {', '.join(TIERS)}", field="tier")
     if conn.execute(select(organizations.c.id).where(organizations.c.id == org_id)).first():
         return False
     conn.execute(
@@ -108,6 +135,8 @@ def add_user(
 ) -> UserRecord:
     _check_slug(user_id, "username")
     _check_role(role)
+    check_text(display_name or None, "display_name", max_length=200, optional=True)
+    check_text(email or None, "email", max_length=320, optional=True)
     if get_user(conn, user_id, missing_ok=True):
         raise LedgerValidationError(f"username: user {user_id!r} already exists", field="username")
     ensure_org(conn, org_id)
@@ -126,15 +155,14 @@ def add_user(
 def _plausible_username(user_id: object) -> bool:
     """Text that could be a stored username (anything else cannot match, and some of it,
     a NUL for one, would make the database driver raise)."""
-    return isinstance(user_id, str) and 0 < len(user_id) <= 64 and "\x00" not in user_id
+    return logins.countable(user_id)
 
 
 def get_user(conn: Connection, user_id: str, *, missing_ok: bool = False) -> UserRecord | None:
     if not _plausible_username(user_id):
         if missing_ok:
             return None
-        shown = repr(user_id[:64] + "…") if isinstance(user_id, str) and len(user_id) > 64 else repr(user_id)
-        raise UnknownPrincipal(f"unknown user {shown}", field="username")
+        raise UnknownPrincipal(f"unknown user {shorten(user_id, 70)}", field="username")
     row = conn.execute(
         select(users.c.id, users.c.display_name, users.c.email, users.c.org_id, users.c.role,
                users.c.password_hash).where(users.c.id == user_id)
@@ -150,6 +178,7 @@ def list_users(conn: Connection, org_id: str | None = None) -> list[UserRecord]:
     statement = select(users.c.id, users.c.display_name, users.c.email, users.c.org_id,
                        users.c.role, users.c.password_hash).order_by(users.c.org_id, users.c.id)
     if org_id is not None:
+        check_text(org_id, "org_id", max_length=64)
         statement = statement.where(users.c.org_id == org_id)
     return [UserRecord(*row) for row in conn.execute(statement)]
 
@@ -184,6 +213,7 @@ def _key_digest(key: str) -> str:
 def create_api_key(conn: Connection, user_id: str, name: str | None = None) -> tuple[ApiKeyRecord, str]:
     """A new key for `user_id`: (its record, the key itself, which is shown once)."""
     get_user(conn, user_id)
+    name = check_text(name or None, "name", max_length=200, optional=True)
     key_id = secrets.token_hex(6)
     key = f"{API_KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     created = now_utc()
@@ -197,12 +227,16 @@ def list_api_keys(conn: Connection, user_id: str | None = None) -> list[ApiKeyRe
     statement = select(api_keys.c.id, api_keys.c.user_id, api_keys.c.name, api_keys.c.created_at,
                        api_keys.c.revoked_at).order_by(api_keys.c.user_id, api_keys.c.created_at)
     if user_id is not None:
+        check_text(user_id, "username", max_length=64)
         statement = statement.where(api_keys.c.user_id == user_id)
     return [ApiKeyRecord(*row) for row in conn.execute(statement)]
 
 
 def get_api_key(conn: Connection, key_id: str) -> ApiKeyRecord | None:
-    if not isinstance(key_id, str) or "\x00" in key_id or len(key_id) > 32:
+    """The key with this id, or None (also for text no key id can be)."""
+    if not isinstance(key_id, str):
+        raise LedgerValidationError(f"key_id: must be text, not {type(key_id).__name__}", field="key_id")
+    if "\x00" in key_id or len(key_id) > 32 or not key_id.isascii():
         return None
     row = conn.execute(
         select(api_keys.c.id, api_keys.c.user_id, api_keys.c.name, api_keys.c.created_at,
@@ -225,15 +259,15 @@ def revoke_api_key(conn: Connection, key_id: str) -> bool:
 
 def principal_for_api_key(conn: Connection, key: str) -> Principal:
     """The owner of an unrevoked key; `UnknownPrincipal` otherwise."""
-    if not isinstance(key, str) or "\x00" in key or len(key) > 200:
-        raise UnknownPrincipal("invalid or revoked API key")
+    if not isinstance(key, str) or "\x00" in key or len(key) > 200 or not key.isascii():
+        raise UnknownPrincipal("invalid or revoked API key", field="api_key")
     row = conn.execute(
         select(api_keys.c.user_id).where(
             api_keys.c.key_hash == _key_digest(key), api_keys.c.revoked_at.is_(None)
         )
     ).first()
     if row is None:
-        raise UnknownPrincipal("invalid or revoked API key")
+        raise UnknownPrincipal("invalid or revoked API key", field="api_key")
     record = get_user(conn, row.user_id)
     assert record is not None
     return record.principal()

@@ -13,6 +13,7 @@ import math
 
 from sqlalchemy import Connection, delete, select, update
 
+from ..contract.common import reject_nul
 from ..errors import LoginLocked
 from ..store.schema import login_failures as lf
 
@@ -23,8 +24,15 @@ MAX_USERNAME_LENGTH = 64
 
 
 def countable(username: object) -> bool:
-    """Whether a login name could exist at all (longer or odd names are refused uncounted)."""
-    return isinstance(username, str) and 0 < len(username) <= MAX_USERNAME_LENGTH and "\x00" not in username
+    """Whether a login name could exist at all (longer or odd names are refused uncounted:
+    a NUL or a lone surrogate would make the database driver raise)."""
+    if not isinstance(username, str) or not 0 < len(username) <= MAX_USERNAME_LENGTH:
+        return False
+    try:
+        reject_nul(username)
+    except ValueError:
+        return False
+    return True
 
 
 def retry_after(conn: Connection, username: str, now: float) -> int:
@@ -66,4 +74,6 @@ def record_failure(conn: Connection, username: str, now: float) -> None:
 
 
 def record_success(conn: Connection, username: str) -> None:
+    if not countable(username):
+        return
     conn.execute(delete(lf).where(lf.c.username == username))

@@ -183,13 +183,18 @@ def validate(model: type[_M], data: dict[str, Any]) -> _M:
         raise to_ledger_error(exc) from None
 
 
+def _short_name(name: str, limit: int = 60) -> str:
+    """A parameter or key name fit for a message (a JSON key may be a megabyte long)."""
+    return name if len(name) <= limit else f"{name[:limit]}…"
+
+
 def to_ledger_error(exc: ValidationError) -> LedgerError:
     """The first error of `exc`, with the parameter it concerns as `field`."""
     first = exc.errors(include_url=False)[0]
     original = (first.get("ctx") or {}).get("error")
     if isinstance(original, LedgerError):
         return original
-    loc = [str(part) for part in first.get("loc", ())]
+    loc = [_short_name(str(part)) for part in first.get("loc", ())]
     field = loc[0] if loc else None
     message = first.get("msg", "invalid value")
     for prefix in ("Value error, ", "Assertion failed, "):

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import clock
 from ..store.types import COST_SCALE
 from .common import (
     COST_QUANTUM,
@@ -28,6 +29,29 @@ from .common import (
 NESTED_FIELDS: tuple[str, ...] = ("input", "output", "metadata", "compliance")
 """The fields holding JSON values (stored, hashed and exported as canonical JSON text)."""
 
+EARLIEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=timezone.utc)
+"""The earliest timestamp an action may carry (inclusive)."""
+MAX_AHEAD = timedelta(days=1)
+"""How far ahead of the server clock an action's timestamp may be (clock skew, time zones)."""
+
+
+def accepted_timestamp_range() -> tuple[datetime, datetime]:
+    """(earliest, latest) timestamp an ingested action may carry, both inclusive: from
+    2000-01-01T00:00:00Z to one day ahead of the server clock (`clock.now_utc`). Outside
+    it a record is refused: a year-9999 or year-1 action is a bug in its sender, and it
+    would stretch every daily series and date computation above its owner."""
+    return EARLIEST_TIMESTAMP, clock.now_utc() + MAX_AHEAD
+
+
+def check_timestamp_range(moment: datetime) -> datetime:
+    earliest, latest = accepted_timestamp_range()
+    if not earliest <= moment <= latest:
+        from ..formats.wire import format_timestamp
+
+        raise ValueError(
+            f"{format_timestamp(moment)} is outside the accepted range, from "
+            f"{format_timestamp(earliest)} to one day ahead of the server clock ({format_timestamp(latest)})")
+    return moment
 
 
 class ComplianceMetadata(BaseModel):
@@ -84,7 +108,7 @@ class EntryIn(BaseModel):
         is_date = isinstance(value, date) and not isinstance(value, datetime)
         if is_date or isinstance(value, str) and date_only(value.strip()) is not None:
             raise ValueError("must be a date-time, not a date")
-        return parse_instant(value)
+        return check_timestamp_range(parse_instant(value))
 
     @field_validator("cost_usd", mode="before")
     @classmethod

@@ -147,8 +147,9 @@ class Request(BaseModel):
     def parse(cls, **params: Any) -> Self:
         for name in params:
             if name not in cls.model_fields:
+                shown = name if len(name) <= 60 else f"{name[:60]}…"
                 raise LedgerValidationError(
-                    f"{name}: is not a known parameter for {cls.operation} "
+                    f"{shown}: is not a known parameter for {cls.operation} "
                     f"(accepted: {', '.join(cls.model_fields)})",
                     field=name,
                 )

@@ -10,12 +10,28 @@ MAX_BATCH_RECORDS = 10_000
 """Records in one `POST /api/v1/ingest` batch (files and the Python API take any number)."""
 
 
+MAX_REASON_CHARS = 1000
+"""A refusal's reason is cut to this length: a huge input is never echoed whole."""
+
+
 @dataclass(frozen=True)
 class Refusal:
-    """A record that was not stored: its line (1-based position in a file or batch) and why."""
+    """A record that was not stored: its line (1-based position in a file or batch) and why.
+
+    `conflict` marks a conflicting duplicate (an id already stored, or sent earlier in the
+    same input, with other content; the stored record is unchanged), and `conflict_fields`
+    names the fields that differ, in wire order (empty when the stored record is outside
+    the scope of the ingest's owner, who learns nothing about it)."""
 
     line: int
     reason: str
+    conflict: bool = False
+    conflict_fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.reason) > MAX_REASON_CHARS:
+            cut = f"… ({len(self.reason):,} characters)"
+            object.__setattr__(self, "reason", self.reason[:MAX_REASON_CHARS - len(cut)] + cut)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -32,15 +48,26 @@ class IngestReport:
         return len(self.refusals)
 
     @property
+    def conflicts(self) -> int:
+        """Refused records that reuse a stored id with other content (among `refused`)."""
+        return sum(1 for refusal in self.refusals if refusal.conflict)
+
+    @property
     def processed(self) -> int:
         return self.added + self.duplicates + self.refused
 
     def summary(self) -> str:
-        return f"{self.added} added, {self.duplicates} skipped as duplicates, {self.refused} refused"
+        text = f"{self.added} added, {self.duplicates} skipped as duplicates, {self.refused} refused"
+        if self.conflicts:
+            text += f" ({self.conflicts} of them conflicting: an id already stored with other content)"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "duplicates": self.duplicates, "refused": self.refused,
-                "refusals": [{"line": r.line, "reason": r.reason} for r in self.refusals]}
+                "conflicts": self.conflicts,
+                "refusals": [{"line": r.line, "reason": r.reason, "conflict": r.conflict,
+                              "conflict_fields": list(r.conflict_fields)}
+                             for r in self.refusals]}
 
 
 def parse_batch(body: Any) -> list[Any]:

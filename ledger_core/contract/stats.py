@@ -128,6 +128,9 @@ class LedgerStats(BaseModel):
       `unique_agents` counts all of them.
     - `daily`: one entry per UTC day ascending, from the first to the last day with an
       action, days without actions included with zeros (a gap-free series for charts).
+      It never reaches outside the dates asked nor the range of timestamps ingest accepts
+      (2000-01-01 to one day ahead of the clock): an action stored before that range was
+      enforced counts in the totals but not in the series.
     - Names are ordered by Unicode code point (Python string order) on every backend.
 
     `to_json_dict()` gives the JSON form (the same as `model_dump(mode="json")`): costs

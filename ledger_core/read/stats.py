@@ -34,6 +34,7 @@ from sqlalchemy import Connection, Row, Select, case, func, literal, null, selec
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import COST_QUANTUM, OUTCOMES, RISK_LEVELS, Principal
+from ..contract.entry import accepted_timestamp_range
 from ..contract.query import EntryFilters
 from ..contract.stats import (
     MAX_AGENTS,
@@ -232,21 +233,35 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
         top_actions_by_count=sorted(actions, key=lambda a: (-a.count, a.action_name))[:TOP_ACTIONS],
         top_actions_by_cost=sorted(actions, key=lambda a: (-a.cost_usd, a.action_name))[:TOP_ACTIONS],
         cost_by_agent=sorted(agent_costs, key=lambda a: (-a.cost_usd, a.agent_id))[:MAX_AGENTS],
-        daily=_dense_days(daily),
+        daily=_dense_days(daily, *_series_bounds(filters)),
         period=period,
     )
 
 
-def _dense_days(days: dict[str, DailyStat]) -> list[DailyStat]:
-    """Days ascending from the first to the last, gaps filled with zero days."""
-    if not days:
+def _series_bounds(filters: EntryFilters) -> tuple[str, str]:
+    """The first and last day (`YYYY-MM-DD`) the daily series may cover: the dates asked,
+    within the range of timestamps ingest accepts (`accepted_timestamp_range`)."""
+    earliest, latest = accepted_timestamp_range()
+    low = max(filters.start_date, earliest) if filters.start_date else earliest
+    high = min(filters.end_date, latest) if filters.end_date else latest
+    return low.date().isoformat(), high.date().isoformat()
+
+
+def _dense_days(days: dict[str, DailyStat], low: str, high: str) -> list[DailyStat]:
+    """Days ascending from the first to the last day with actions between `low` and `high`
+    (inclusive), gaps filled with zero days.
+
+    The bounds keep the series as long as the selection whatever is stored: an action kept
+    from before the timestamp range was enforced (year 1, year 9999) still counts in the
+    totals, but would otherwise stretch the series to 740,000 days or past `date.max`.
+    """
+    inside = [day for day in days if low <= day <= high]  # ISO days compare as text
+    if not inside:
         return []
-    first, last = date.fromisoformat(min(days)), date.fromisoformat(max(days))
+    first, last = date.fromisoformat(min(inside)), date.fromisoformat(max(inside))
     series = []
-    current = first
-    while current <= last:
-        key = current.isoformat()
+    for offset in range((last - first).days + 1):
+        key = (first + timedelta(days=offset)).isoformat()
         series.append(days.get(key) or DailyStat(day=key, actions=0, errors=0, blocked=0,
                                                  cost_usd=Decimal(0)))
-        current += timedelta(days=1)
     return series

@@ -44,7 +44,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement, Select, type_coerce
 from sqlalchemy.types import String
@@ -142,6 +142,23 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+# SQLSTATEs of a transaction that lost a race and may simply be run again: a unique key
+# stored meanwhile by a concurrent writer, a deadlock, a serialization failure.
+_RETRYABLE_SQLSTATES = frozenset({"23505", "40P01", "40001"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether a write failed only because a concurrent writer got there first (run it
+    again: its reads then see what the other stored). SQLite serializes writers, so there
+    only a unique violation counts (the deterministic tests provoke one)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)  # psycopg; sqlite3 has none
+    if state is not None:
+        return state in _RETRYABLE_SQLSTATES
+    return isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(exc.orig)
+
+
 def locked_for_update(statement: Select, bind: Bind) -> Select:
     """`statement ... FOR UPDATE` on PostgreSQL (SQLite's write transaction already holds
     the only write lock)."""
@@ -197,9 +214,10 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
             with cursor.copy(statement) as copy:
                 for row in rows:
                     copy.write_row(row)
-        except conn.dialect.dbapi.IntegrityError as exc:
-            # The raw driver raises its own error: re-raise it as SQLAlchemy's.
-            raise IntegrityError(statement, None, exc) from exc
+        except conn.dialect.dbapi.Error as exc:
+            # The raw driver raises its own error: re-raise it as SQLAlchemy's (a unique
+            # violation as `IntegrityError`, a deadlock as `OperationalError`).
+            raise DBAPIError.instance(statement, None, exc, conn.dialect.dbapi.Error) from exc
         return
     processors: list[Callable[[Any], Any] | None] = [
         None if name in raw else table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)

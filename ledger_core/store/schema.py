@@ -1,7 +1,10 @@
 """Tables and indexes (SQLAlchemy Core). Alembic migrations mirror this file.
 
-Every table that grows with actions carries `org_id`, and its primary key includes it,
-so the schema can be sharded by organization (Citus) without change.
+Every table that grows with actions carries `org_id`, and its primary key includes it.
+An action id and a run id are also unique across the whole ledger (`ix_le_id`,
+`ix_runs_id`): the database itself refuses a second organization's copy, whatever the
+concurrency. Sharding by organization would need those two to move to tables of their
+own; docs/hardening.md weighs it.
 """
 from __future__ import annotations
 
@@ -86,7 +89,7 @@ runs = Table(
     Column("ended_at", UTCDateTime(), nullable=True),
     Column("status", String(20), nullable=False),
     PrimaryKeyConstraint("org_id", "id"),
-    Index("ix_runs_id", "id"),
+    Index("ix_runs_id", "id", unique=True),  # one owner per run across the ledger
     Index("ix_runs_user_started", "user_id", "started_at"),
     Index("ix_runs_org_started", "org_id", "started_at"),
 )
@@ -117,7 +120,7 @@ ledger_entries = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("ingested_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("org_id", "id"),
-    Index("ix_le_id", "id"),
+    Index("ix_le_id", "id", unique=True),  # an action id is stored once across the ledger
     Index("ix_le_timestamp", "timestamp", "id"),
     Index("ix_le_org_timestamp", "org_id", "timestamp", "id"),
     Index("ix_le_user_timestamp", "user_id", "org_id", "timestamp", "id"),

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import codecs
 import math
+import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,10 +19,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from ..clock import now_utc
-from ..contract.common import Principal, reject_nul, to_ledger_error
+from ..contract.common import Principal, reject_nul, shorten, to_ledger_error
 from ..contract.entry import NESTED_FIELDS, EntryIn
 from ..contract.ingest import IngestReport, Refusal
 from ..errors import FileUnreadable
@@ -33,6 +35,8 @@ from ..store.db import (
     id_in,
     insert_for,
     locked_for_update,
+    lost_a_race,
+    wire_text,
     write_transaction,
 )
 from ..store.db import (
@@ -42,6 +46,10 @@ from ..store.schema import chain_heads, ledger_entries, ledger_names, organizati
 from ..store.types import format_decimal
 
 BATCH_SIZE = 5000
+WRITE_ATTEMPTS = 8
+"""A batch that lost a race with a concurrent writer (a unique id or run stored meanwhile,
+a deadlock) is written again, at most this many times in all; each attempt re-reads what
+is stored, so the ids the other writer stored become duplicates (or conflicts)."""
 ProgressCallback = Callable[[int, "IngestReport"], None]
 
 _ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
@@ -243,30 +251,63 @@ class _Ingestor:
             )
 
     def _write(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
-        try:
-            self._write_once(batch)
-        except IntegrityError:
-            # Another writer stored some of these ids meanwhile: the retry sees them as duplicates.
-            self._write_once(batch)
+        """Write one batch. Ids and runs are unique across the ledger by the database's own
+        unique indexes, so two writers racing for one id cannot both store it: the loser's
+        transaction fails (or deadlocks) and is run again, seeing what the winner stored."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                self._write_once(batch)
+                return
+            except DBAPIError as exc:
+                if attempt == WRITE_ATTEMPTS or not lost_a_race(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.02 * attempt))  # let the winner commit
 
     def _write_once(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
         with write_transaction(self.engine) as conn:
-            ids = [fields["_id"] for _, fields in batch]
-            existing = set()
-            for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
-                existing.update(conn.execute(
-                    select(ledger_entries.c.id).where(id_in(conn, ledger_entries.c.id, chunk))).scalars())
-            refusals, fresh, duplicates = self._check_runs(conn, batch, existing)
-            rows = self._chain(conn, [fields for _, fields in fresh])
-            _insert_entries(conn, rows)
-            self._record_names(conn, rows)
+            heads = self._lock_heads(conn, {fields["org_id"] for _, fields in batch})
+            hashes = _stored_hashes(conn, [fields["_id"] for _, fields in batch])
+            # An identical re-send has the stored entry's hash: only the others are read whole.
+            differing = [fields["_id"] for _, fields in batch
+                         if fields["_id"] in hashes and not _same_hash(fields, hashes[fields["_id"]])]
+            contents = _stored_contents(conn, differing) if differing else {}
+            refusals, fresh, duplicates = self._check_runs(conn, batch, hashes, contents)
+            rows = self._chain(conn, heads, [fields for _, fields in fresh])
+            _insert_entries(conn, sorted(rows, key=lambda row: row["id"]))  # one lock order for all writers
+            names = self._record_names(conn, rows)
+        self.names.update(names)  # only once committed: a retried batch records them again
         self.report.duplicates += duplicates
         self.report.added += len(rows)
         self.report.refusals.extend(refusals)
 
-    def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]], stored: set[Any]):
-        """Skip ids already `stored` (or accepted earlier in the batch), refuse entries whose
-        run belongs to someone else, create or widen the runs. -> (refusals, accepted, duplicates)
+    def _duplicate_or_conflict(self, line: int, fields: dict[str, Any], stored: dict[str, Any]) -> Refusal | None:
+        """None for a harmless duplicate (the same content again), else the refusal of a
+        conflicting one, naming the fields that differ. An ingest on behalf of an `owner`
+        learns nothing of a record outside the owner's scope (neither its fields nor values)."""
+        sent = _content(fields)
+        differ = tuple(name for name in _COMPARED if sent[name] != stored[name])
+        if not differ:
+            return None
+        entry_id = fields["id"]
+        if self.owner is not None and (stored["user_id"], stored["org_id"]) != (sent["user_id"], sent["org_id"]):
+            return Refusal(line, f"conflict: id {entry_id} is already used by another record; "
+                                 "nothing was changed", conflict=True)
+        shown = []
+        for name in differ:
+            if name in _JSON_COLUMNS:
+                shown.append(name)
+            else:
+                shown.append(f"{name} (stored {shorten(stored[name], 40)}, sent {shorten(sent[name], 40)})")
+        return Refusal(line, f"conflict: id {entry_id} is already stored with other content: "
+                             f"{', '.join(shown)}; the stored record is unchanged", conflict=True,
+                       conflict_fields=differ)
+
+    def _check_runs(self, conn: Connection, batch: list[tuple[int, dict[str, Any]]],
+                    hashes: dict[Any, tuple[str, str]], contents: dict[Any, dict[str, Any]]):
+        """Skip ids already stored (`hashes`, and the `contents` of those that may differ) or
+        accepted earlier in the batch with the same content, refuse those with other content
+        (conflicts) and entries whose run belongs to someone else, create or widen the runs.
+        -> (refusals, accepted, duplicates)
 
         An id counts as stored only once an entry with it is accepted: a refused entry does
         not turn a later, valid one with the same id into a "duplicate" that is never stored.
@@ -282,8 +323,16 @@ class _Ingestor:
         changed: set[Any] = set()
         duplicates = 0
         for line, fields in batch:
-            if fields["_id"] in stored:
+            entry_id = fields["_id"]
+            if entry_id in hashes and _same_hash(fields, hashes[entry_id]):
                 duplicates += 1
+                continue
+            if entry_id in contents:
+                conflict = self._duplicate_or_conflict(line, fields, contents[entry_id])
+                if conflict is None:
+                    duplicates += 1
+                else:
+                    refusals.append(conflict)
                 continue
             run_id = fields["_run_id"]
             run = known.get(run_id) or new_runs.get(run_id)
@@ -291,7 +340,7 @@ class _Ingestor:
                 owner = f"user {run['user_id']!r} of organization {run['org_id']!r}"
                 refusals.append(Refusal(line, f"run {run_id} belongs to {owner}"))
                 continue
-            stored.add(fields["_id"])
+            contents[entry_id] = _content(fields)
             accepted.append((line, fields))
             moment: datetime = fields["_timestamp"]
             failed = fields["outcome"] == "error"
@@ -309,9 +358,9 @@ class _Ingestor:
                     run["status"] = "failed"
                 if run_id in known:
                     changed.add(run_id)
-        if new_runs:
-            conn.execute(insert(runs), list(new_runs.values()))
-        for run_id in changed:
+        if new_runs:  # in id order, like every writer: concurrent writers wait, never deadlock
+            conn.execute(insert(runs), sorted(new_runs.values(), key=lambda run: run["id"]))
+        for run_id in sorted(changed):
             run = known[run_id]
             conn.execute(
                 update(runs)
@@ -320,14 +369,24 @@ class _Ingestor:
             )
         return refusals, accepted, duplicates
 
-    def _chain(self, conn: Connection, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Hash-chain the batch per organization, in ingest order, and move the chain heads."""
+    def _lock_heads(self, conn: Connection, org_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """Lock the chain heads of `org_ids` (in name order, as every writer does) before
+        anything is read: writers to one organization then take turns, and each sees what
+        the one before stored, so its duplicate check cannot go stale."""
         heads: dict[str, dict[str, Any]] = {}
-        for org_id in sorted({fields["org_id"] for fields in batch}):
+        for org_id in sorted(org_ids):
             statement = select(chain_heads.c.last_hash, chain_heads.c.count).where(chain_heads.c.org_id == org_id)
             row = conn.execute(locked_for_update(statement, conn)).first()
             heads[org_id] = {"last_hash": row.last_hash, "count": row.count, "new": False} if row else {
                 "last_hash": GENESIS_HASH, "count": 0, "new": True}
+        return heads
+
+    def _chain(self, conn: Connection, heads: dict[str, dict[str, Any]],
+               batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Hash-chain the batch per organization, in ingest order, and move the chain heads
+        (`heads`, locked by `_lock_heads`)."""
+        present = {fields["org_id"] for fields in batch}
+        heads = {org_id: head for org_id, head in heads.items() if org_id in present}
         ingested_at = now_utc()
         rows = []
         for fields in batch:
@@ -354,18 +413,71 @@ class _Ingestor:
                 conn.execute(update(chain_heads).where(chain_heads.c.org_id == org_id).values(**values))
         return rows
 
-    def _record_names(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def _record_names(self, conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Add the names not yet in `ledger_names`; returns them (for the cache, once committed)."""
         new = set()
         for row in rows:
             for kind in ("action_name", "agent_id"):
                 key = (kind, row[kind])
                 if key not in self.names:
                     new.add(key)
-        if not new:
-            return
-        statement = insert_for(conn, ledger_names).on_conflict_do_nothing()
-        conn.execute(statement, [{"kind": kind, "value": value} for kind, value in sorted(new)])
-        self.names.update(new)
+        if new:
+            statement = insert_for(conn, ledger_names).on_conflict_do_nothing()
+            conn.execute(statement, [{"kind": kind, "value": value} for kind, value in sorted(new)])
+        return new
+
+
+# The fields compared to tell a harmless duplicate from a conflicting one: every field
+# of the record but the hashes (the ledger computes those), as wire texts.
+_COMPARED: tuple[str, ...] = (
+    "id", "run_id", "timestamp", "action_name", "agent_id", "outcome", "cost_usd", "duration_ms",
+    "risk_level", "user_id", "org_id", "input", "output", "error_message", "blocked_reason", "metadata",
+    "compliance",
+)
+_WIRE_KINDS = {"id": "uuid", "run_id": "uuid", "timestamp": "timestamp", "cost_usd": "cost",
+               **{name: "json" for name in _JSON_COLUMNS}}
+
+
+def _content(fields: dict[str, Any]) -> dict[str, Any]:
+    """A validated record's compared fields, in the form `_stored_contents` reads them."""
+    content = {name: fields[name] for name in _COMPARED if name not in _JSON_COLUMNS}
+    content.update({name: None if text in (None, "null") else text for name, text in fields["_json"].items()})
+    content["duration_ms"] = int(content["duration_ms"])
+    return content
+
+
+def _stored_hashes(conn: Connection, ids: list[Any]) -> dict[Any, tuple[str, str]]:
+    """(entry_hash, prev_hash) of the stored entries among `ids`, by id."""
+    found: dict[Any, tuple[str, str]] = {}
+    for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
+        statement = select(ledger_entries.c.id, ledger_entries.c.entry_hash, ledger_entries.c.prev_hash).where(
+            id_in(conn, ledger_entries.c.id, chunk))
+        found.update((row.id, (row.entry_hash, row.prev_hash)) for row in conn.execute(statement))
+    return found
+
+
+def _same_hash(fields: dict[str, Any], stored: tuple[str, str]) -> bool:
+    """Whether a validated record hashes, after the stored entry's predecessor, to the stored
+    entry's hash: then its content is the same (a cheap test for the common re-send)."""
+    return entry_hash(fields, stored[1], fields["_json"]) == stored[0]
+
+
+def _stored_contents(conn: Connection, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    """The compared fields of the stored entries among `ids`, by id (the database renders
+    ids, timestamps, costs and JSON as the wire texts ingest produces)."""
+    columns = [wire_text(conn, ledger_entries.c[name], _WIRE_KINDS.get(name, "plain")).label(name)
+               for name in _COMPARED]
+    found: dict[Any, dict[str, Any]] = {}
+    for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
+        statement = select(ledger_entries.c.id.label("key"), *columns).where(id_in(conn, ledger_entries.c.id, chunk))
+        for row in conn.execute(statement).mappings():
+            content = {name: row[name] for name in _COMPARED}
+            for name in _JSON_COLUMNS:
+                if content[name] == "null":
+                    content[name] = None
+            content["duration_ms"] = int(content["duration_ms"])
+            found[row["key"]] = content
+    return found
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

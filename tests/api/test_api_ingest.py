@@ -54,9 +54,9 @@ def test_ingest_is_idempotent_and_exact(people, client_for) -> None:  # type: ig
     client = client_for(people)
     response = post(client, "alice", own("alice"))
     assert response.status_code == 200, response.text
-    assert response.json() == {"added": 60, "duplicates": 0, "refused": 0, "refusals": []}
+    assert response.json() == {"added": 60, "duplicates": 0, "refused": 0, "conflicts": 0, "refusals": []}
     assert post(client, "alice", own("alice")).json() == {"added": 0, "duplicates": 60, "refused": 0,
-                                                          "refusals": []}
+                                                          "conflicts": 0, "refusals": []}
     listed = client.get("/api/v1/ledger", params={"page_size": 1000}, headers=bearer("alice"))
     assert {item["id"] for item in listed.json()["items"]} == {r["id"] for r in own("alice")}
     assert '"cost_usd":0.0738000002,' in client.get("/api/v1/ledger", params={"min_cost": "0.0738000002",
@@ -99,6 +99,32 @@ def test_refusals_are_reported_by_index(people, client_for) -> None:  # type: ig
     assert all(item["user_id"] == "alice" and item["org_id"] == "acme" for item in stored)
 
 
+def test_a_conflicting_duplicate_is_refused_per_item(people, client_for) -> None:  # type: ignore[no-untyped-def]
+    """The same id with other content is refused as a conflict, with the fields that differ
+    for the caller's own action and nothing about anyone else's; the stored action stays."""
+    client = client_for(people)
+    mine = new_record("alice", "acme")
+    bobs = new_record("bob", "acme", cost_usd="7.5")
+    people.ingest([mine, bobs])
+    batch = [
+        dict(mine),                                                    # 0 the same again: a duplicate
+        dict(mine, cost_usd="0.5", outcome="error"),                   # 1 my action, other content
+        dict(bobs, user_id="alice", run_id=str(uuid.uuid4())),         # 2 bob's id under my name
+    ]
+    result = post(client, "alice", batch).json()
+    assert (result["added"], result["duplicates"], result["refused"], result["conflicts"]) == (0, 1, 2, 2)
+    first, second = result["refusals"]
+    assert (first["index"], first["conflict"], first["fields"]) == (1, True, ["outcome", "cost_usd"])
+    assert "the stored record is unchanged" in first["reason"]
+    assert (second["index"], second["conflict"], second["fields"]) == (2, True, [])
+    assert "bob" not in second["reason"] and "7.5" not in second["reason"]
+    stored = client.get("/api/v1/ledger", params={"page_size": 10}, headers=bearer("carol")).json()["items"]
+    assert {(item["id"], item["outcome"]) for item in stored} == {(mine["id"], mine["outcome"]),
+                                                                 (bobs["id"], bobs["outcome"])}
+    ordinary = post(client, "alice", [new_record("alice", "acme", outcome="lost")]).json()["refusals"][0]
+    assert (ordinary["conflict"], ordinary["fields"]) == (False, [])
+
+
 @pytest.mark.parametrize(("caller", "owner", "org"), [
     ("alice", "bob", "acme"), ("carol", "alice", "acme"), ("erin", "dave", "globex"), ("root", "dave", "globex"),
     ("root", "alice", "acme"), ("dave", "alice", "acme"),
@@ -133,7 +159,7 @@ def test_body_errors(people, client_for, content, content_type, status, code) ->
 
 def test_empty_array_adds_nothing(people, client_for) -> None:  # type: ignore[no-untyped-def]
     assert post(client_for(people), "alice", []).json() == {"added": 0, "duplicates": 0, "refused": 0,
-                                                            "refusals": []}
+                                                            "conflicts": 0, "refusals": []}
 
 
 def test_body_over_the_limit_is_413(people, client_for) -> None:  # type: ignore[no-untyped-def]

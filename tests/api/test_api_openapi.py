@@ -108,9 +108,9 @@ class Target:
 @pytest.fixture(scope="session")
 def fuzz_targets(make_ledger) -> Iterator[dict[str, Target]]:  # type: ignore[no-untyped-def]
     """Ledgers of their own, one for the reading operations (the data set) and one for
-    ingest, whose generated batches add actions with any timestamp from year 1 to 9999:
-    on such data the stats' gap-free daily series has millions of days, and an action on
-    9999-12-31 makes `Ledger.stats` fail (a ledger_core matter, reported, not the API's).
+    ingest, whose generated batches try actions with any timestamp from year 1 to 9999 (the
+    ledger refuses those outside 2000-01-01 .. now + 1 day; before it did, one such action
+    could stretch or break the stats of everyone above its owner).
     Calls go as carol, an org admin, with an API key."""
     reads = make_ledger("fuzz")
     load(reads)

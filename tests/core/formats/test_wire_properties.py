@@ -49,7 +49,7 @@ COMPLIANCE = st.none() | st.fixed_dictionaries({
 ENTRY = st.fixed_dictionaries({
     "id": st.uuids(version=4).map(str),
     "run_id": st.uuids(version=4).map(str),
-    "timestamp": st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 12, 31),
+    "timestamp": st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2025, 12, 31),
                               timezones=st.just(timezone.utc)).map(lambda d: d.isoformat()),
     "action_name": NAME, "agent_id": NAME,
     "outcome": st.sampled_from(["success", "error", "blocked"]),

@@ -41,6 +41,10 @@ ACTIONS = ["database_query", "http_request", "send_email", "QueryCache"]
 AGENTS = ["prod-agent-3", "prod-agent-30", "etl_job%v2", "shared-agent"]  # the same agents in every org
 OUTCOMES = ["success", "error", "blocked"]
 COSTS = ["0", "0.0123", "0.5", "2"]
+RISKS = ["low", "medium", "high", "critical"]
+DECISIONS = ["allow", "deny", "review"]
+CLASSIFICATIONS = ["public", "internal", "confidential", "restricted"]
+FRAMEWORKS = ["GDPR", "SOC2", "HIPAA"]
 
 
 def build(seed: int = 6) -> tuple[list[dict[str, Any]], pd.DataFrame]:
@@ -61,10 +65,25 @@ def build(seed: int = 6) -> tuple[list[dict[str, Any]], pd.DataFrame]:
             "outcome": rng.choice(OUTCOMES), "cost_usd": rng.choice(COSTS), "duration_ms": rng.randrange(5),
             "risk_level": "low", "user_id": owner, "org_id": org,
         })
+    add_compliance(records, seed)
     frame = pd.DataFrame(records)
     frame["ts"] = pd.to_datetime(frame["timestamp"], utc=True)
     frame["cost"] = frame["cost_usd"].map(Decimal).astype(object)
     return records, frame
+
+
+def add_compliance(records: list[dict[str, Any]], seed: int) -> None:
+    """Risk levels for all, compliance metadata for most (drawn apart, so the records above
+    stay as they were)."""
+    rng = random.Random(seed + 1)
+    for record in records:
+        record["risk_level"] = rng.choice(RISKS)
+        if rng.random() < 0.7:
+            record["compliance"] = {
+                "policy_id": "POL-1", "policy_version": "1", "decision": rng.choice(DECISIONS),
+                "data_classification": rng.choice(CLASSIFICATIONS), "pii_detected": rng.random() < 0.3,
+                "regulatory_frameworks": rng.sample(FRAMEWORKS, rng.randrange(3)), "retention_until": "2030-01-01",
+            }
 
 
 def oracle(frame: pd.DataFrame, principal: Principal, **filters: Any) -> list[str]:
@@ -263,3 +282,67 @@ def test_no_row_count_or_stat_leaves_the_scope(data: Dataset, who: str, filters:
                                                                              "start_date")})
     exported = [json.loads(line)["id"] for line in b"".join(export).decode().splitlines()]
     assert set(exported) <= set(visible["id"])
+
+
+# --- property: with the compliance filters too, every row, count, stat and exported line is
+# exactly the superuser's answer cut down to the principal's scope (issue 9) -----------------
+
+COMPLIANCE_FILTERS = {
+    "risk_level": st.sampled_from(["low", "high", "medium,critical", "low,high,critical"]),
+    "min_risk": st.sampled_from(RISKS),
+    "data_classification": st.sampled_from(["public", "confidential,restricted", "internal"]),
+    "decision": st.sampled_from(DECISIONS),
+    "regulatory_framework": st.sampled_from(["GDPR", "SOC2", "HIPAA", "gdpr"]),
+    "pii_detected": st.sampled_from(["true", "false"]),
+}
+ALL_FILTERS = {**SCOPE_FILTERS, "end_date": st.sampled_from(["2025-01-02", "2025-01-03"]), **COMPLIANCE_FILTERS}
+STATS_PARAMS = ("start_date", "end_date", "agent_id", *COMPLIANCE_FILTERS)
+EXPORT_PARAMS = ("outcome", "action_name", "agent_id", "start_date", "end_date", *COMPLIANCE_FILTERS)
+
+
+def visible_ids(data: Dataset, who: str) -> set[str]:
+    org, role = PEOPLE[who]
+    frame = data.frame
+    if role == "org_admin":
+        frame = frame[frame["org_id"] == org]
+    elif role == "user":
+        frame = frame[(frame["org_id"] == org) & (frame["user_id"] == who)]
+    return set(frame["id"])
+
+
+def _only(filters: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: value for name, value in filters.items() if name in names}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(who=st.sampled_from(sorted(PEOPLE)), filters=st.fixed_dictionaries({}, optional=ALL_FILTERS))
+def test_rows_counts_stats_and_export_lines_stay_in_scope_with_compliance_filters(
+        data: Dataset, who: str, filters: dict[str, Any]) -> None:
+    principal, root = data.principals[who], data.principals["root"]
+    visible = visible_ids(data, who)
+    everyone = set(data.ids("root", **filters))
+    got = data.ids(who, **filters)
+    assert set(got) == everyone & visible, (who, filters)
+    assert data.ledger.query(principal, page_size=1, **filters).total == len(got)
+
+    stats_filters = _only(filters, STATS_PARAMS)
+    expected = set(data.ids("root", **stats_filters)) & visible
+    stats = data.ledger.stats(principal, **stats_filters)
+    assert stats.total_actions == len(expected) == sum(stats.outcomes.values()) == sum(stats.by_risk_level.values())
+    assert sum(day.actions for day in stats.daily) == len(expected)
+    rows = data.frame[data.frame["id"].isin(expected)]
+    assert stats.total_cost_usd == sum(rows["cost"], Decimal(0))
+    assert stats.unique_runs == rows["run_id"].nunique()
+    assert {agent.agent_id for agent in stats.cost_by_agent} == set(rows["agent_id"])
+    assert stats.unique_runs <= data.ledger.stats(root, **stats_filters).unique_runs
+
+    export_filters = _only(filters, EXPORT_PARAMS)
+    export = data.ledger.export(principal, format="jsonl", limit=100_000, **export_filters)
+    lines = [json.loads(line) for line in b"".join(export).decode().splitlines()]
+    assert {line["id"] for line in lines} == set(data.ids("root", **export_filters)) & visible
+    assert all(line["org_id"] == principal.org_id for line in lines) or PEOPLE[who][1] == "superuser"
+    assert export.total == len(lines)
+    # the export log the principal reads holds only exports within their scope
+    role = PEOPLE[who][1]
+    for record in data.ledger.export_log(principal, limit=20):
+        assert role == "superuser" or (record.org_id == principal.org_id and (role != "user" or record.user_id == who))

@@ -627,3 +627,39 @@ def test_cost_totals_beyond_64_bit_counts_are_exact(ledger):  # type: ignore[no-
     assert stats.total_cost_usd == _D("999999999.999999999")
     assert stats.cost_by_agent[0].cost_usd == stats.daily[0].cost_usd == _D("999999999.999999999")
     assert stats.avg_cost_usd == _D("99999999.9999999999")
+
+
+# --- actions stored outside the accepted timestamp range (issue 9) ------------------------------
+
+@pytest.mark.parametrize("extreme", ["9999-12-31T12:00:00Z", "0001-01-01T00:00:00Z"])
+def test_an_action_stored_outside_the_timestamp_range_cannot_break_anyones_stats(
+        ledger, monkeypatch, extreme):  # type: ignore[no-untyped-def]
+    """A row kept from before the range was enforced (here: ingested with the rule lifted)
+    once made stats raise OverflowError (year 9999) or build 740,000 days (year 1) for its
+    owner, their org admin and every superuser. The series now stays within the selection."""
+    from ledger_core.contract import entry
+
+    alice = _owner(ledger, "alice", "acme")
+    carol = _owner(ledger, "carol", "acme", "org_admin")
+    root = _owner(ledger, "root", "ops", "superuser")
+    refused = ledger.ingest(_rows(alice, [{"timestamp": extreme}]), owner=alice)
+    assert refused.refused == 1 and refused.refusals[0].reason.startswith("timestamp")
+    lifted = (datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+    monkeypatch.setattr(entry, "accepted_timestamp_range", lambda: lifted)
+    ledger.ingest(_rows(alice, [{"timestamp": extreme, "cost_usd": "1"},
+                                {"timestamp": "2024-03-01T12:00:00Z"}, {"timestamp": "2024-03-03T12:00:00Z"}]))
+    monkeypatch.undo()
+    for me in (alice, carol, root):
+        stats = ledger.stats(me)
+        assert stats.total_actions == 3 and stats.total_cost_usd == Decimal(1)
+        assert [d.day for d in stats.daily] == ["2024-03-01", "2024-03-02", "2024-03-03"]
+        assert extreme[:10] in (stats.period.first_action_at or "") + (stats.period.last_action_at or "")
+        wide = ledger.stats(me, start_date="0001-01-01", end_date="9999-12-31")
+        assert wide.total_actions == 3 and len(wide.daily) == 3
+        only = ledger.stats(me, start_date=extreme[:10], end_date=extreme[:10])
+        assert only.total_actions == 1 and only.daily == []
+        page = ledger.query(me, sort_by="timestamp")
+        assert page.total == 3 and int(extreme[:4]) in {item.timestamp.year for item in page.items}
+        exported = b"".join(ledger.export(me, format="csv"))
+        assert exported.count(b"\r\n") == 4
+        assert ledger.runs(me).total == 1

@@ -53,3 +53,69 @@ def test_entry_json_becomes_exact_canonical_text(databases):  # type: ignore[no-
         ('{"alpha":[1,2],"zeta":1}', "42", '{"a":{"c":true,"d":null},"b":"é"}'),
         ("0.30000000000000004", '"text"', "{}"),
     ]
+
+
+def _entry_rows(engine, rows) -> None:  # type: ignore[no-untyped-def]
+    """Entries (and their runs) written straight into the tables, as an older version could."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        for org_id, entry_id, run_id, seq in rows:
+            ids = {"id": entry_id.replace("-", "") if sqlite else entry_id,
+                   "run": run_id.replace("-", "") if sqlite else run_id}
+            conn.execute(text(
+                "INSERT INTO ledger_entries (org_id, id, seq, run_id, timestamp, action_name, agent_id, outcome, "
+                "cost_usd, duration_ms, risk_level, user_id, input, output, metadata, compliance, entry_hash, "
+                "prev_hash, ingested_at) VALUES (:org, :id, :seq, :run, '2025-01-01 00:00:00.000000', 'a', 'b', "
+                "'success', 0, 1, 'low', 'alice', 'null', 'null', '{}', NULL, 'h', 'p', "
+                "'2025-01-01 00:00:00.000000')"), {"org": org_id, "seq": seq, **ids})
+            conn.execute(text(
+                "INSERT INTO runs (org_id, id, user_id, agent_id, started_at, ended_at, status) "
+                "VALUES (:org, :run, 'alice', 'b', '2025-01-01 00:00:00.000000', NULL, 'completed')"),
+                {"org": org_id, "run": ids["run"]})
+
+
+UNIQUE_IDS_REVISION, BEFORE_UNIQUE_IDS = "0006", "0005"  # the revision making ids unique, and the one before
+
+
+def test_unique_ids_revision_refuses_a_database_that_already_breaks_the_rule(databases):  # type: ignore[no-untyped-def]
+    """The unique-ids revision on an existing database: one action (and its run) stored in
+    two organizations stops the upgrade with a message naming them, and nothing changes."""
+    import pytest
+
+    from ledger_core import LedgerError
+    from ledger_core.store.db import make_engine
+
+    engine = make_engine(databases.url("migrate_ids_broken"))
+    migrate.upgrade(engine, BEFORE_UNIQUE_IDS)
+    shared, run = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
+    _entry_rows(engine, [("acme", shared, run, 1), ("globex", shared, run, 1),
+                         ("acme", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", 2)])
+    with pytest.raises(LedgerError) as refused:
+        migrate.upgrade(engine)
+    message = refused.value.message
+    assert shared in message and "ledger_entries" in message and run in message and "runs" in message
+    assert "Nothing was changed" in message and f"revision {UNIQUE_IDS_REVISION}" in message
+    assert migrate.current_revision(engine) == BEFORE_UNIQUE_IDS
+    engine.dispose()
+
+
+def test_unique_ids_revision_upgrades_a_clean_database_and_then_refuses_a_copy(databases):  # type: ignore[no-untyped-def]
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from ledger_core.store.db import make_engine
+
+    engine = make_engine(databases.url("migrate_ids_clean"))
+    migrate.upgrade(engine, BEFORE_UNIQUE_IDS)
+    entry, run = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
+    _entry_rows(engine, [("acme", entry, run, 1),
+                         ("globex", "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", 1)])
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    with pytest.raises(IntegrityError):  # the same action id in another organization
+        _entry_rows(engine, [("globex", entry, "00000000-0000-4000-8000-0000000000cc", 2)])
+    with pytest.raises(IntegrityError):  # the same run under another owner
+        _entry_rows(engine, [("globex", "00000000-0000-4000-8000-0000000000dd", run, 2)])
+    engine.dispose()

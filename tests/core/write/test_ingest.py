@@ -102,10 +102,11 @@ def test_ingesting_twice_stores_once(people: Ledger) -> None:
 def test_duplicates_within_one_input(people: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ingest_module, "BATCH_SIZE", 4)  # duplicates across batch boundaries too
     records = [rec(n) for n in range(10)]
-    changed_copy = dict(records[2], outcome="error", cost_usd="5")  # same id: the first one wins
+    changed_copy = dict(records[2], outcome="error", cost_usd="5")  # same id, other content: a conflict
     upper_copy = dict(records[7], id=records[7]["id"].upper())  # the same UUID written differently
     report = people.ingest(records[:5] + [records[0], changed_copy] + records[5:] + [records[0], upper_copy])
-    assert (report.added, report.duplicates, report.refused) == (10, 4, 0)
+    assert (report.added, report.duplicates, report.refused, report.conflicts) == (10, 3, 1, 1)
+    assert report.refusals[0].line == 7 and report.refusals[0].conflict_fields == ("outcome", "cost_usd")
     rows = {str(row["id"]): row for row in stored(people)}
     assert set(rows) == {record["id"] for record in records}
     assert rows[records[2]["id"]]["outcome"] == "success"
@@ -365,11 +366,12 @@ def test_awkward_json_values(people: Ledger, tmp_path: Path) -> None:
 def test_a_refused_entry_does_not_shadow_a_valid_one_with_its_id(people: Ledger) -> None:
     alices_run = str(uuid.uuid4())
     shared_id = str(uuid.uuid4())
+    valid = rec(3, id=shared_id, user_id="dave")
     report = people.ingest([
         rec(1, run_id=alices_run),
         rec(2, id=shared_id, run_id=alices_run, user_id="dave"),  # refused: alice's run
-        rec(3, id=shared_id, user_id="dave"),  # the same id, now valid: stored
-        rec(4, id=shared_id, user_id="dave"),  # a real duplicate
+        valid,  # the same id, now valid: stored
+        dict(valid),  # a real duplicate
     ])
     assert (report.added, report.duplicates, [r.line for r in report.refusals]) == (2, 1, [2])
     assert shared_id in {str(row["id"]) for row in stored(people, "id")}
@@ -452,3 +454,85 @@ def test_init_restores_indexes_an_interrupted_bulk_load_left_out(ledger):  # typ
     ledger.init()
     present = {ix["name"] for ix in sa_inspect(ledger.engine).get_indexes("ledger_entries")}
     assert "ix_le_org_timestamp" in present
+
+
+# --- conflicting duplicates (issue 9) ------------------------------------------------------------
+
+def test_same_id_with_other_content_is_a_conflict_and_the_stored_record_stays(people: Ledger) -> None:
+    records = [rec(n, compliance=None, error_message=None) for n in range(3)]
+    assert people.ingest(records).added == 3
+    before = stored(people)
+    resent = [
+        dict(records[0]),                                                      # 1 identical: a duplicate
+        dict(records[1], cost_usd="5"),                                        # 2 another cost
+        dict(records[2], input={"sql": "drop table x"}, duration_ms=99),       # 3 other input and duration
+        dict(records[0], timestamp=(BASE + timedelta(hours=1)).isoformat()),   # 4 another time
+        dict(records[1], cost_usd="0.01230"),                                  # 5 the same amount: a duplicate
+        dict(records[2], timestamp=(BASE + timedelta(seconds=2)).astimezone(timezone(timedelta(hours=2)))
+             .isoformat()),                                                    # 6 the same instant elsewhere
+    ]
+    report = people.ingest(resent)
+    assert (report.added, report.duplicates, report.refused, report.conflicts) == (0, 3, 3, 3)
+    assert [(r.line, r.conflict_fields) for r in report.refusals] == [
+        (2, ("cost_usd",)), (3, ("duration_ms", "input")), (4, ("timestamp",))]
+    assert "cost_usd (stored '0.0123', sent '5')" in report.refusals[0].reason
+    assert all("the stored record is unchanged" in r.reason and records[0]["id"][:8] in report.refusals[2].reason
+               for r in report.refusals)
+    assert "conflicting" in report.summary()
+    assert stored(people) == before
+    check_chain(people)
+
+
+def test_an_owner_learns_nothing_of_a_conflicting_record_outside_their_scope(people: Ledger) -> None:
+    bobs = rec(1, user_id="bob", org_id="globex", cost_usd="7.5")
+    people.ingest([bobs])
+    mine = dict(bobs, user_id="alice", org_id="acme", run_id=str(uuid.uuid4()))
+    report = people.ingest([mine], owner=people.principal("alice"))
+    assert report.conflicts == 1 and report.added == 0
+    reason = report.refusals[0].reason
+    assert "already used by another record" in reason
+    assert "globex" not in reason and "bob" not in reason and "7.5" not in reason
+    assert count(people) == 1
+
+
+def test_cli_ingest_reports_a_conflict_and_exits_non_zero(people: Ledger, tmp_path: Path) -> None:
+    from ledger_core.__main__ import main
+
+    record = rec(1)
+    path = tmp_path / "actions.jsonl"
+    path.write_text(json.dumps(record) + "\n")
+    assert main(["--database-url", people.url, "ingest", str(path)]) == 0
+    assert main(["--database-url", people.url, "ingest", str(path)]) == 0  # identical: a harmless duplicate
+    path.write_text(json.dumps(record) + "\n" + json.dumps(dict(record, outcome="error")) + "\n")
+    assert main(["--database-url", people.url, "ingest", str(path)]) == 1
+    assert stored(people, "outcome") == [{"outcome": "success"}]
+
+
+# --- the accepted timestamp range (issue 9) ------------------------------------------------------
+
+@pytest.mark.parametrize("timestamp", [
+    "9999-12-31T12:00:00Z", "0001-01-01T00:00:00Z", "1999-12-31T23:59:59.999999Z", "1970-01-01T00:00:00Z",
+    "2200-01-01T00:00:00Z", "2000-01-01T00:00:00+00:01",
+])
+def test_timestamps_outside_the_accepted_range_are_refused_naming_the_field(people: Ledger, timestamp: str) -> None:
+    for owner in (None, people.principal("alice")):
+        report = people.ingest([rec(1, timestamp=timestamp), rec(2)], owner=owner)
+        assert (report.added, report.refused) == (1, 1)
+        reason = report.refusals[0].reason
+        assert reason.startswith("timestamp") and "accepted range" in reason and "2000-01-01T00:00:00" in reason
+    assert count(people) == 2 and count(people, runs) == 2
+
+
+def test_the_range_follows_the_server_clock(people: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger_core import clock
+
+    now = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    edge = now + timedelta(days=1)
+    report = people.ingest([
+        rec(1, timestamp="2000-01-01T00:00:00Z"),                               # the first instant: accepted
+        rec(2, timestamp=edge.isoformat()),                                    # one day ahead: accepted
+        rec(3, timestamp=(edge + timedelta(microseconds=1)).isoformat()),      # beyond: refused
+    ])
+    assert (report.added, [r.line for r in report.refusals]) == (2, [3])
+    assert "2030-06-02T12:00:00.000000Z" in report.refusals[0].reason
