@@ -49,6 +49,7 @@ from ..formats.wire import format_timestamp
 from ..store.db import day_of, exact_sum, supports_materialized_cte
 from ..store.schema import ledger_entries as le
 from ..store.types import normalize_decimal
+from ..rollups import read as rollups
 from .filters import where
 from .scope import scope_clause
 
@@ -166,7 +167,9 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
     condition = where(conn, scope_clause(principal, le), filters)
     # Every row matches only for a superuser without filters.
     whole_ledger = principal.role == "superuser" and filters == EntryFilters()
-    rows = read_parts(conn, condition, whole_ledger=whole_ledger)
+    rows: Any = rollups.stats_rows(conn, principal, request, condition)
+    if rows is None:
+        rows = read_parts(conn, condition, whole_ledger=whole_ledger)
 
     totals = next(row for row in rows if row.part == _TOTALS)
     scalars = next(row for row in rows if row.part == _SCALARS)

@@ -150,6 +150,52 @@ ledger_names = Table(
     PrimaryKeyConstraint("kind", "value"),
 )
 
+# Rollups (`ledger_core.rollups`): per-period aggregates of `ledger_entries`, kept in the
+# ingest transaction. Each row is one `grain` ("day": `period` YYYY-MM-DD, or "month":
+# YYYY-MM) of one organization and user; a cost is kept as whole dollars and 10^-10 USD
+# fractions, two integers that add exactly on both databases.
+ROLLUP_GRAINS = ("day", "month")
+
+
+def _rollup(name: str, keys: list[Column], measures: list[Column]) -> Table:
+    common = [Column("grain", String(5), nullable=False), Column("org_id", String(64), nullable=False),
+              Column("user_id", String(64), nullable=False), Column("period", String(10), nullable=False)]
+    key_names = [c.name for c in common + keys]
+    return Table(name, metadata, *common, *keys, Column("n", BigInteger(), nullable=False), *measures,
+                 PrimaryKeyConstraint("grain", "org_id", "user_id", "period", *key_names[4:]))
+
+
+def _cost_columns() -> list[Column]:
+    return [Column("cost_whole", BigInteger(), nullable=False), Column("cost_frac", BigInteger(), nullable=False)]
+
+
+rollup_outcomes = _rollup(
+    "rollup_outcomes",
+    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
+     Column("outcome", String(16), nullable=False)],
+    [*_cost_columns(), Column("duration_ms", BigInteger(), nullable=False),
+     Column("first_at", UTCDateTime(), nullable=False), Column("last_at", UTCDateTime(), nullable=False)],
+)
+rollup_actions = _rollup(
+    "rollup_actions",
+    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False),
+     Column("risk_level", String(16), nullable=False)],
+    _cost_columns(),
+)
+rollup_runs = _rollup(
+    "rollup_runs",
+    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
+     Column("run_id", Uuid(), nullable=False)],
+    [],
+)
+rollup_durations = _rollup(
+    "rollup_durations",
+    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
+     Column("bucket", BigInteger(), nullable=False)],
+    [],
+)
+ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
+
 export_log = Table(
     "export_log",
     metadata,

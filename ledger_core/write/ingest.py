@@ -26,6 +26,7 @@ from ..contract.ingest import IngestReport, Refusal
 from ..errors import FileUnreadable
 from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
 from ..formats.wire import format_timestamp, loads_line
+from ..rollups import maintain as rollups
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
@@ -258,6 +259,7 @@ class _Ingestor:
             refusals, fresh, duplicates = self._check_runs(conn, batch, existing)
             rows = self._chain(conn, [fields for _, fields in fresh])
             _insert_entries(conn, rows)
+            rollups.record(conn, rows)
             self._record_names(conn, rows)
         self.report.duplicates += duplicates
         self.report.added += len(rows)

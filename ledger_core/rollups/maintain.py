@@ -1,0 +1,125 @@
+"""Keep the rollups: add stored entries to them (`record`, in the ingest transaction) and
+build them from existing entries (`backfill`, migration 0004).
+
+A batch is first folded in Python (one dict per table, keyed like its primary key), then
+written as one executemany of `INSERT ... ON CONFLICT DO UPDATE` per table that adds the
+counts and sums to the existing row and widens its first/last timestamps.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, Table, and_, case, or_, select
+
+from ..store.db import insert_for
+from ..store.schema import (
+    ledger_entries,
+    rollup_actions,
+    rollup_durations,
+    rollup_outcomes,
+    rollup_runs,
+)
+from ..store.types import COST_SCALE
+from .buckets import bucket_of
+
+_UNIT = 10 ** COST_SCALE
+_SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms")
+
+ENTRY_COLUMNS = ("org_id", "user_id", "agent_id", "action_name", "risk_level", "outcome",
+                 "timestamp", "cost_usd", "duration_ms", "run_id")
+"""The entry fields `record` reads."""
+
+
+def cost_parts(cost: Decimal) -> tuple[int, int]:
+    """(whole dollars, 10^-10 USD fractions) of a non-negative cost."""
+    return divmod(int(cost.scaleb(COST_SCALE)), _UNIT)
+
+
+def _periods(moment: datetime) -> tuple[tuple[str, str], tuple[str, str]]:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    day = moment.strftime("%Y-%m-%d")
+    return ("day", day), ("month", day[:7])
+
+
+def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
+    """Add `entries` (dicts with `ENTRY_COLUMNS`, as stored) to every rollup, on `conn`
+    (the caller's transaction)."""
+    outcomes: dict[tuple, list[Any]] = {}
+    actions: dict[tuple, list[int]] = {}
+    run_rows: dict[tuple, list[int]] = {}
+    durations: dict[tuple, list[int]] = {}
+    for e in entries:
+        whole, frac = cost_parts(e["cost_usd"])
+        moment, duration = e["timestamp"], e["duration_ms"]
+        agent, risk = e["agent_id"], e["risk_level"]
+        for grain, period in _periods(moment):
+            scope = (grain, e["org_id"], e["user_id"], period, agent)
+            row = outcomes.get(key := (*scope, risk, e["outcome"]))
+            if row is None:
+                outcomes[key] = [1, whole, frac, duration, moment, moment]
+            else:
+                row[0] += 1
+                row[1] += whole
+                row[2] += frac
+                row[3] += duration
+                row[4] = min(row[4], moment)
+                row[5] = max(row[5], moment)
+            row = actions.get(key := (*scope, e["action_name"], risk))
+            if row is None:
+                actions[key] = [1, whole, frac]
+            else:
+                row[0] += 1
+                row[1] += whole
+                row[2] += frac
+            key = (*scope, risk, e["run_id"])
+            run_rows[key] = [run_rows.get(key, (0,))[0] + 1]
+            key = (*scope, risk, bucket_of(duration))
+            durations[key] = [durations.get(key, (0,))[0] + 1]
+    _upsert(conn, rollup_outcomes, outcomes, ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at"))
+    _upsert(conn, rollup_actions, actions, ("n", "cost_whole", "cost_frac"))
+    _upsert(conn, rollup_runs, run_rows, ("n",))
+    _upsert(conn, rollup_durations, durations, ("n",))
+
+
+def _upsert(conn: Connection, table: Table, rows: dict[tuple, list[Any]], measures: tuple[str, ...]) -> None:
+    if not rows:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    statement = insert_for(conn, table)
+    new = statement.excluded
+    changes: dict[str, Any] = {}
+    for name in measures:
+        if name in _SUMMED:
+            changes[name] = table.c[name] + new[name]
+        elif name == "first_at":
+            changes[name] = case((new.first_at < table.c.first_at, new.first_at), else_=table.c.first_at)
+        else:
+            changes[name] = case((new.last_at > table.c.last_at, new.last_at), else_=table.c.last_at)
+    statement = statement.on_conflict_do_update(index_elements=keys, set_=changes)
+    conn.execute(statement, [{**dict(zip(keys, key)), **dict(zip(measures, values))}
+                             for key, values in rows.items()])
+
+
+BACKFILL_BATCH = 50_000
+
+
+def backfill(conn: Connection) -> int:
+    """Add every stored entry to the rollups (which must be empty), in keyset batches of
+    the primary key; returns the number of entries."""
+    le = ledger_entries
+    columns = [le.c[name] for name in ENTRY_COLUMNS]
+    last: tuple[Any, Any] | None = None
+    done = 0
+    while True:
+        statement = select(le.c.id, *columns).order_by(le.c.org_id, le.c.id).limit(BACKFILL_BATCH)
+        if last is not None:
+            statement = statement.where(or_(le.c.org_id > last[0], and_(le.c.org_id == last[0], le.c.id > last[1])))
+        rows = conn.execute(statement).mappings().all()
+        if not rows:
+            return done
+        record(conn, rows)
+        done += len(rows)
+        last = (rows[-1]["org_id"], rows[-1]["id"])

@@ -1,0 +1,70 @@
+"""rollups: per-day and per-month aggregates of the entries, backfilled
+
+Creates rollup_outcomes, rollup_actions, rollup_runs and rollup_durations (see
+`ledger_core.rollups`) and fills them from the entries already stored, in keyset batches
+(about a minute per million entries). From here on ingest keeps them in its transaction.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import ledger_core.store.types
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def _name():
+    return sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql')
+
+
+def _common():
+    return [sa.Column('grain', sa.String(length=5), nullable=False),
+            sa.Column('org_id', sa.String(length=64), nullable=False),
+            sa.Column('user_id', sa.String(length=64), nullable=False),
+            sa.Column('period', sa.String(length=10), nullable=False)]
+
+
+def _cost():
+    return [sa.Column('cost_whole', sa.BigInteger(), nullable=False),
+            sa.Column('cost_frac', sa.BigInteger(), nullable=False)]
+
+
+def _table(name, keys, measures):
+    op.create_table(name, *_common(), *keys, sa.Column('n', sa.BigInteger(), nullable=False), *measures,
+                    sa.PrimaryKeyConstraint('grain', 'org_id', 'user_id', 'period', *[c.name for c in keys],
+                                            name=op.f(f'pk_{name}')))
+
+
+def upgrade() -> None:
+    _table('rollup_outcomes',
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
+            sa.Column('outcome', sa.String(length=16), nullable=False)],
+           [*_cost(), sa.Column('duration_ms', sa.BigInteger(), nullable=False),
+            sa.Column('first_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
+            sa.Column('last_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False)])
+    _table('rollup_actions',
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('action_name', _name(), nullable=False),
+            sa.Column('risk_level', sa.String(length=16), nullable=False)],
+           _cost())
+    _table('rollup_runs',
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
+            sa.Column('run_id', sa.Uuid(), nullable=False)],
+           [])
+    _table('rollup_durations',
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
+            sa.Column('bucket', sa.BigInteger(), nullable=False)],
+           [])
+    from ledger_core.rollups.maintain import backfill
+
+    backfill(op.get_bind())
+
+
+def downgrade() -> None:
+    for name in ('rollup_durations', 'rollup_runs', 'rollup_actions', 'rollup_outcomes'):
+        op.drop_table(name)
