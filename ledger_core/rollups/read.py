@@ -20,18 +20,25 @@ from sqlalchemy.sql.expression import ColumnElement
 from ..contract.common import OUTCOMES, RISK_LEVELS, Principal
 from ..read.filters import active
 from ..read.scope import scope_clause
-from ..store.schema import ledger_entries, rollup_actions, rollup_durations, rollup_outcomes, rollup_runs
+from ..store.schema import (
+    ROLLUP_TABLES,
+    ledger_entries,
+    rollup_actions,
+    rollup_durations,
+    rollup_outcomes,
+    rollup_runs,
+)
 from ..store.types import COST_SCALE
 from .buckets import locate, width_of
 
-ROLLUP_FILTERS: dict[str, Callable[[Table, Any], ColumnElement[bool]]] = {
-    "agent_id": lambda table, value: table.c.agent_id == value,
-    "risk_level": lambda table, value: table.c.risk_level.in_(value),
-    "min_risk": lambda table, value: table.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):]),
-    "outcome": lambda table, value: table.c.outcome == value,
-    "action_name": lambda table, value: table.c.action_name == value,
+ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
+    "agent_id": ("agent_id", lambda table, value: table.c.agent_id == value),
+    "risk_level": ("risk_level", lambda table, value: table.c.risk_level.in_(value)),
+    "min_risk": ("risk_level", lambda table, value: table.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])),
+    "outcome": ("outcome", lambda table, value: table.c.outcome == value),
+    "action_name": ("action_name", lambda table, value: table.c.action_name == value),
 }
-"""Filters a rollup can answer, by name: the clause on a rollup table that has the column."""
+"""Filters a rollup can answer, by name: (the column a rollup table needs, its clause there)."""
 
 _DATES = ("start_date", "end_date")
 _LAST_MICROSECOND = time(23, 59, 59, 999999)
@@ -57,7 +64,7 @@ def answerable(request: Any, table: Table) -> bool:
         if name in _DATES:
             if _day(value, end=name == "end_date") is False:
                 return False
-        elif name not in ROLLUP_FILTERS or name not in table.c:
+        elif name not in ROLLUP_FILTERS or ROLLUP_FILTERS[name][0] not in table.c:
             return False
     return True
 
@@ -114,7 +121,7 @@ def condition(principal: Principal, request: Any, table: Table, *, grain: str | 
             period = and_(period, table.c.period <= end.isoformat())
     else:
         period = period_clause(table, start, end)
-    clauses = [ROLLUP_FILTERS[name](table, value) for name, value in _active(request).items()
+    clauses = [ROLLUP_FILTERS[name][1](table, value) for name, value in _active(request).items()
                if name not in _DATES]
     return and_(scope_clause(principal, table), period, *clauses)
 
@@ -163,8 +170,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     None when the request is not answerable. `raw` is the request's condition on the
     entries, for the percentiles: exact, from the duration buckets and then the entries of
     one bucket (`_percentile`)."""
-    if not all(answerable(request, table) for table in (rollup_outcomes, rollup_actions, rollup_runs,
-                                                        rollup_durations)):
+    if not all(answerable(request, table) for table in ROLLUP_TABLES):
         return None
     o = rollup_outcomes.c
     where = condition(principal, request, rollup_outcomes)
