@@ -2,8 +2,9 @@
 build them from existing entries (`backfill`, migration 0004).
 
 A batch is first folded in Python (one dict per table, keyed like its primary key), then
-written as one executemany of `INSERT ... ON CONFLICT DO UPDATE` per table that adds the
-counts and sums to the existing row and widens its first/last timestamps.
+written as one executemany of `INSERT ... ON CONFLICT DO UPDATE` per table
+(`store.db.bulk_upsert`) that adds the counts and sums to the existing row and widens its
+first/last timestamps.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Table, and_, case, or_, select
+from sqlalchemy import Connection, Table, select
 
-from ..store.db import insert_for
+from ..store.db import bulk_upsert
 from ..store.schema import (
     ledger_entries,
     rollup_actions,
@@ -85,41 +86,39 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
 
 
 def _upsert(conn: Connection, table: Table, rows: dict[tuple, list[Any]], measures: tuple[str, ...]) -> None:
-    if not rows:
-        return
     keys = [c.name for c in table.primary_key.columns]
-    statement = insert_for(conn, table)
-    new = statement.excluded
-    changes: dict[str, Any] = {}
+    updates = {}
     for name in measures:
+        stored, new = f"{table.name}.{name}", f"excluded.{name}"
         if name in _SUMMED:
-            changes[name] = table.c[name] + new[name]
-        elif name == "first_at":
-            changes[name] = case((new.first_at < table.c.first_at, new.first_at), else_=table.c.first_at)
+            updates[name] = f"{stored} + {new}"
         else:
-            changes[name] = case((new.last_at > table.c.last_at, new.last_at), else_=table.c.last_at)
-    statement = statement.on_conflict_do_update(index_elements=keys, set_=changes)
-    conn.execute(statement, [{**dict(zip(keys, key)), **dict(zip(measures, values))}
-                             for key, values in rows.items()])
+            better = "<" if name == "first_at" else ">"
+            updates[name] = f"CASE WHEN {new} {better} {stored} THEN {new} ELSE {stored} END"
+    bulk_upsert(conn, table, [*keys, *measures], [(*key, *values) for key, values in rows.items()],
+                keys=keys, updates=updates)
 
 
 BACKFILL_BATCH = 50_000
 
 
 def backfill(conn: Connection) -> int:
-    """Add every stored entry to the rollups (which must be empty), in keyset batches of
-    the primary key; returns the number of entries."""
+    """Add every stored entry to the rollups (which must be empty), organization by
+    organization in keyset batches of the primary key; returns the number of entries."""
     le = ledger_entries
     columns = [le.c[name] for name in ENTRY_COLUMNS]
-    last: tuple[Any, Any] | None = None
     done = 0
-    while True:
-        statement = select(le.c.id, *columns).order_by(le.c.org_id, le.c.id).limit(BACKFILL_BATCH)
-        if last is not None:
-            statement = statement.where(or_(le.c.org_id > last[0], and_(le.c.org_id == last[0], le.c.id > last[1])))
-        rows = conn.execute(statement).mappings().all()
-        if not rows:
-            return done
-        record(conn, rows)
-        done += len(rows)
-        last = (rows[-1]["org_id"], rows[-1]["id"])
+    for org_id in conn.execute(select(le.c.org_id).distinct()).scalars().all():
+        last: Any = None
+        while True:
+            statement = (select(le.c.id, *columns).where(le.c.org_id == org_id)
+                         .order_by(le.c.id).limit(BACKFILL_BATCH))
+            if last is not None:
+                statement = statement.where(le.c.id > last)
+            rows = conn.execute(statement).mappings().all()
+            if not rows:
+                break
+            record(conn, rows)
+            done += len(rows)
+            last = rows[-1]["id"]
+    return done

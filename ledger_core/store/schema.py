@@ -129,6 +129,12 @@ ledger_entries = Table(
     Index("ix_le_org_cost", "org_id", "cost_usd"),
     Index("ix_le_org_duration", "org_id", "duration_ms"),
     Index("ix_le_org_seq", "org_id", "seq", unique=True),
+    # Migration 0004 (#8): a superuser's sort by cost or duration (and the exact duration
+    # percentiles, `rollups.read`), an org admin's outcome, a user's agent.
+    Index("ix_le_cost", "cost_usd", "id"),
+    Index("ix_le_duration", "duration_ms", "id"),
+    Index("ix_le_org_outcome", "org_id", "outcome", "timestamp", "id"),
+    Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp"),
 )
 
 chain_heads = Table(

@@ -2,7 +2,8 @@
 
 Creates rollup_outcomes, rollup_actions, rollup_runs and rollup_durations (see
 `ledger_core.rollups`) and fills them from the entries already stored, in keyset batches
-(about a minute per million entries). From here on ingest keeps them in its transaction.
+(a few minutes per million entries). From here on ingest keeps them in its transaction.
+Also four indexes of ledger_entries for query shapes (#8).
 
 Revision ID: 0004
 Revises: 0003
@@ -17,6 +18,14 @@ revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
+
+
+INDEXES = {
+    'ix_le_cost': ['cost_usd', 'id'],
+    'ix_le_duration': ['duration_ms', 'id'],
+    'ix_le_org_outcome': ['org_id', 'outcome', 'timestamp', 'id'],
+    'ix_le_user_agent': ['user_id', 'org_id', 'agent_id', 'timestamp'],
+}
 
 
 def _name():
@@ -60,11 +69,17 @@ def upgrade() -> None:
            [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
             sa.Column('bucket', sa.BigInteger(), nullable=False)],
            [])
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        for name, columns in INDEXES.items():
+            batch_op.create_index(name, columns, unique=False)
     from ledger_core.rollups.maintain import backfill
 
     backfill(op.get_bind())
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
+        for name in INDEXES:
+            batch_op.drop_index(name)
     for name in ('rollup_durations', 'rollup_runs', 'rollup_actions', 'rollup_outcomes'):
         op.drop_table(name)
