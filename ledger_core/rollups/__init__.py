@@ -6,9 +6,10 @@ organization, user, period and a few keys:
 - `rollup_outcomes` (agent, risk level, outcome): count, exact cost, duration sum,
   first and last timestamp;
 - `rollup_actions` (agent, action name, risk level): count, exact cost;
-- `rollup_runs` (agent, risk level, run id): count, for the distinct runs;
+- `rollup_runs` (agent, run id): count, for the distinct runs (so a risk filter reads
+  the entries for stats);
 - `rollup_durations` (agent, risk level, duration bucket): count, for the percentiles
-  (`buckets`: log-spaced, at most 0.79% from the exact value).
+  (`buckets`: 8 per power of two; they locate a percentile, which is then read exactly).
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
 never stale); `maintain.backfill` builds them from existing entries (migration 0004).

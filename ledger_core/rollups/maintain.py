@@ -75,7 +75,7 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
                 row[0] += 1
                 row[1] += whole
                 row[2] += frac
-            key = (*scope, risk, e["run_id"])
+            key = (*scope, e["run_id"])
             run_rows[key] = [run_rows.get(key, (0,))[0] + 1]
             key = (*scope, risk, bucket_of(duration))
             durations[key] = [durations.get(key, (0,))[0] + 1]

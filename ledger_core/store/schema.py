@@ -190,8 +190,7 @@ rollup_actions = _rollup(
 )
 rollup_runs = _rollup(
     "rollup_runs",
-    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
-     Column("run_id", Uuid(), nullable=False)],
+    [Column("agent_id", NameType, nullable=False), Column("run_id", Uuid(), nullable=False)],
     [],
 )
 rollup_durations = _rollup(

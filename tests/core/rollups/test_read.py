@@ -96,9 +96,9 @@ def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> int:  # type:
 def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
     rng = random.Random(8)
     ledger.ingest(_entries(rng, 500))
-    assert _check_stats(ledger, monkeypatch, people, rng, 25) > 100
+    assert _check_stats(ledger, monkeypatch, people, rng, 25) > 50
     ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
-    assert _check_stats(ledger, monkeypatch, people, rng, 10) > 40
+    assert _check_stats(ledger, monkeypatch, people, rng, 10) > 15
 
 
 def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):  # type: ignore[no-untyped-def]

@@ -62,8 +62,7 @@ def upgrade() -> None:
             sa.Column('risk_level', sa.String(length=16), nullable=False)],
            _cost())
     _table('rollup_runs',
-           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
-            sa.Column('run_id', sa.Uuid(), nullable=False)],
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('run_id', sa.Uuid(), nullable=False)],
            [])
     _table('rollup_durations',
            [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
