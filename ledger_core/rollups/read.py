@@ -28,6 +28,7 @@ from ..store.schema import (
     rollup_outcomes,
     rollup_runs,
 )
+from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
 from .buckets import locate, width_of
 
@@ -198,9 +199,15 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
             .group_by(o.agent_id, o.period)):
         rows.append(SimpleNamespace(part=2, key=agent, day=day, n=int(count_), cost=_cost(whole, frac),
                                     c1=int(errors), c2=int(blocked)))
-    r = rollup_runs.c
-    runs = conn.execute(select(func.count(r.run_id.distinct()))
-                        .where(condition(principal, request, rollup_runs))).scalar_one()
+    if not _active(request):
+        # Every run holds at least one entry of its own organization and user (ingest
+        # creates it with its first entry): without filters, the runs in scope are the answer.
+        runs = conn.execute(select(func.count()).select_from(runs_table)
+                            .where(scope_clause(principal, runs_table))).scalar_one()
+    else:
+        r = rollup_runs.c
+        runs = conn.execute(select(func.count(r.run_id.distinct()))
+                            .where(condition(principal, request, rollup_runs))).scalar_one()
     d = rollup_durations.c
     buckets = [(int(lower), int(count_)) for lower, count_ in conn.execute(
         select(d.bucket, func.sum(d.n)).where(condition(principal, request, rollup_durations))
