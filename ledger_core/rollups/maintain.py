@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, Table, select
 
+from ..contract.common import RISK_LEVELS
 from ..store.db import bulk_upsert
 from ..store.schema import (
     ledger_entries,
@@ -26,7 +27,10 @@ from ..store.types import COST_SCALE
 from .buckets import bucket_of
 
 _UNIT = 10 ** COST_SCALE
-_SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms")
+RISK_COLUMNS = tuple(f"risk_{level}" for level in RISK_LEVELS)
+"""rollup_outcomes' count of entries per risk level."""
+_RISK_INDEX = {level: i for i, level in enumerate(RISK_LEVELS)}
+_SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
 
 ENTRY_COLUMNS = ("org_id", "user_id", "agent_id", "action_name", "risk_level", "outcome",
                  "timestamp", "cost_usd", "duration_ms", "run_id")
@@ -54,21 +58,21 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
     durations: dict[tuple, list[int]] = {}
     for e in entries:
         whole, frac = cost_parts(e["cost_usd"])
-        moment, duration = e["timestamp"], e["duration_ms"]
-        agent, risk = e["agent_id"], e["risk_level"]
+        moment, duration, agent = e["timestamp"], e["duration_ms"], e["agent_id"]
+        risk = _RISK_INDEX[e["risk_level"]]
         for grain, period in _periods(moment):
             scope = (grain, e["org_id"], e["user_id"], period, agent)
-            row = outcomes.get(key := (*scope, risk, e["outcome"]))
+            row = outcomes.get(key := (*scope, e["outcome"]))
             if row is None:
-                outcomes[key] = [1, whole, frac, duration, moment, moment]
-            else:
-                row[0] += 1
-                row[1] += whole
-                row[2] += frac
-                row[3] += duration
-                row[4] = min(row[4], moment)
-                row[5] = max(row[5], moment)
-            row = actions.get(key := (*scope, e["action_name"], risk))
+                row = outcomes[key] = [0, 0, 0, 0, moment, moment, 0, 0, 0, 0]
+            row[0] += 1
+            row[1] += whole
+            row[2] += frac
+            row[3] += duration
+            row[4] = min(row[4], moment)
+            row[5] = max(row[5], moment)
+            row[6 + risk] += 1
+            row = actions.get(key := (*scope, e["action_name"]))
             if row is None:
                 actions[key] = [1, whole, frac]
             else:
@@ -77,9 +81,10 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
                 row[2] += frac
             key = (*scope, e["run_id"])
             run_rows[key] = [run_rows.get(key, (0,))[0] + 1]
-            key = (*scope, risk, bucket_of(duration))
+            key = (*scope, bucket_of(duration))
             durations[key] = [durations.get(key, (0,))[0] + 1]
-    _upsert(conn, rollup_outcomes, outcomes, ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at"))
+    _upsert(conn, rollup_outcomes, outcomes, ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at",
+                                              *RISK_COLUMNS))
     _upsert(conn, rollup_actions, actions, ("n", "cost_whole", "cost_frac"))
     _upsert(conn, rollup_runs, run_rows, ("n",))
     _upsert(conn, rollup_durations, durations, ("n",))

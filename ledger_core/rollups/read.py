@@ -34,8 +34,6 @@ from .buckets import locate, width_of
 
 ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
     "agent_id": ("agent_id", lambda table, value: table.c.agent_id == value),
-    "risk_level": ("risk_level", lambda table, value: table.c.risk_level.in_(value)),
-    "min_risk": ("risk_level", lambda table, value: table.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])),
     "outcome": ("outcome", lambda table, value: table.c.outcome == value),
     "action_name": ("action_name", lambda table, value: table.c.action_name == value),
 }
@@ -178,7 +176,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     totals = conn.execute(select(
         func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
         *[func.sum(case((o.outcome == value, o.n), else_=0)) for value in OUTCOMES],
-        *[func.sum(case((o.risk_level == value, o.n), else_=0)) for value in RISK_LEVELS],
+        *[func.sum(o[f"risk_{value}"]) for value in RISK_LEVELS],
         func.min(o.first_at), func.max(o.last_at), func.sum(o.duration_ms),
     ).where(where)).one()
     n = int(totals[0] or 0)

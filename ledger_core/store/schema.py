@@ -177,15 +177,14 @@ def _cost_columns() -> list[Column]:
 
 rollup_outcomes = _rollup(
     "rollup_outcomes",
-    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
-     Column("outcome", String(16), nullable=False)],
+    [Column("agent_id", NameType, nullable=False), Column("outcome", String(16), nullable=False)],
     [*_cost_columns(), Column("duration_ms", BigInteger(), nullable=False),
-     Column("first_at", UTCDateTime(), nullable=False), Column("last_at", UTCDateTime(), nullable=False)],
+     Column("first_at", UTCDateTime(), nullable=False), Column("last_at", UTCDateTime(), nullable=False),
+     *[Column(f"risk_{level}", BigInteger(), nullable=False) for level in ("low", "medium", "high", "critical")]],
 )
 rollup_actions = _rollup(
     "rollup_actions",
-    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False),
-     Column("risk_level", String(16), nullable=False)],
+    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False)],
     _cost_columns(),
 )
 rollup_runs = _rollup(
@@ -195,8 +194,7 @@ rollup_runs = _rollup(
 )
 rollup_durations = _rollup(
     "rollup_durations",
-    [Column("agent_id", NameType, nullable=False), Column("risk_level", String(16), nullable=False),
-     Column("bucket", BigInteger(), nullable=False)],
+    [Column("agent_id", NameType, nullable=False), Column("bucket", BigInteger(), nullable=False)],
     [],
 )
 ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)

@@ -52,21 +52,20 @@ def _table(name, keys, measures):
 
 def upgrade() -> None:
     _table('rollup_outcomes',
-           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
-            sa.Column('outcome', sa.String(length=16), nullable=False)],
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('outcome', sa.String(length=16), nullable=False)],
            [*_cost(), sa.Column('duration_ms', sa.BigInteger(), nullable=False),
             sa.Column('first_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
-            sa.Column('last_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False)])
+            sa.Column('last_at', ledger_core.store.types.UTCDateTime(timezone=True), nullable=False),
+            *[sa.Column(f'risk_{level}', sa.BigInteger(), nullable=False)
+              for level in ('low', 'medium', 'high', 'critical')]])
     _table('rollup_actions',
-           [sa.Column('agent_id', _name(), nullable=False), sa.Column('action_name', _name(), nullable=False),
-            sa.Column('risk_level', sa.String(length=16), nullable=False)],
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('action_name', _name(), nullable=False)],
            _cost())
     _table('rollup_runs',
            [sa.Column('agent_id', _name(), nullable=False), sa.Column('run_id', sa.Uuid(), nullable=False)],
            [])
     _table('rollup_durations',
-           [sa.Column('agent_id', _name(), nullable=False), sa.Column('risk_level', sa.String(length=16), nullable=False),
-            sa.Column('bucket', sa.BigInteger(), nullable=False)],
+           [sa.Column('agent_id', _name(), nullable=False), sa.Column('bucket', sa.BigInteger(), nullable=False)],
            [])
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         for name, columns in INDEXES.items():
