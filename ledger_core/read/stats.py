@@ -202,14 +202,16 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
             if row.part != _AGENT_DAY:
                 continue
             cost = Decimal(row.cost)
-            agent = agents.setdefault(row.key, [0, Decimal(0)])
-            agent[0] += row.n
-            agent[1] += cost
-            bucket = days.setdefault(row.day, [0, 0, 0, Decimal(0)])
-            bucket[0] += row.n
-            bucket[1] += row.c1
-            bucket[2] += row.c2
-            bucket[3] += cost
+            if row.key is not None:  # rows from the rollups are per agent or per day
+                agent = agents.setdefault(row.key, [0, Decimal(0)])
+                agent[0] += row.n
+                agent[1] += cost
+            if row.day is not None:
+                bucket = days.setdefault(row.day, [0, 0, 0, Decimal(0)])
+                bucket[0] += row.n
+                bucket[1] += row.c1
+                bucket[2] += row.c2
+                bucket[3] += cost
 
     agent_costs = [AgentCost(agent_id=key, count=int(v[0]), cost_usd=normalize_decimal(v[1]))
                    for key, v in agents.items()]

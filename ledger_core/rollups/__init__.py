@@ -7,7 +7,7 @@ organization, user, period and a few keys:
   timestamp, count per risk level;
 - `rollup_actions` (agent, action name): count, exact cost;
 - `rollup_runs` (agent, run id): count, for the distinct runs;
-- `rollup_durations` (agent, duration bucket): count, for the percentiles
+- `rollup_durations` (agent, or all agents, duration bucket): count, for the percentiles
   (`buckets`: 8 per power of two; they locate a percentile, which is then read exactly).
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are

@@ -29,6 +29,10 @@ from .buckets import bucket_of
 _UNIT = 10 ** COST_SCALE
 RISK_COLUMNS = tuple(f"risk_{level}" for level in RISK_LEVELS)
 """rollup_outcomes' count of entries per risk level."""
+ALL_AGENTS = ""
+"""`rollup_durations` keeps each bucket twice: per agent, and for all agents under this
+agent id (never a real one: agent ids are not empty), so that a request without an agent
+reads a few rows per user and period."""
 _RISK_INDEX = {level: i for i, level in enumerate(RISK_LEVELS)}
 _SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
 
@@ -81,8 +85,9 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
                 row[2] += frac
             key = (*scope, e["run_id"])
             run_rows[key] = [run_rows.get(key, (0,))[0] + 1]
-            key = (*scope, bucket_of(duration))
-            durations[key] = [durations.get(key, (0,))[0] + 1]
+            bucket = bucket_of(duration)
+            for key in ((*scope, bucket), (grain, e["org_id"], e["user_id"], period, ALL_AGENTS, bucket)):
+                durations[key] = [durations.get(key, (0,))[0] + 1]
     _upsert(conn, rollup_outcomes, outcomes, ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at",
                                               *RISK_COLUMNS))
     _upsert(conn, rollup_actions, actions, ("n", "cost_whole", "cost_frac"))

@@ -31,6 +31,7 @@ from ..store.schema import (
 from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
 from .buckets import locate, width_of
+from .maintain import ALL_AGENTS
 
 ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
     "agent_id": ("agent_id", lambda table, value: table.c.agent_id == value),
@@ -165,8 +166,9 @@ def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[
 
 def stats_rows(conn: Connection, principal: Principal, request: Any,
                raw: ColumnElement[bool]) -> list[SimpleNamespace] | None:
-    """The rows of `read.stats.stats_parts` (same parts and fields) from the rollups, or
-    None when the request is not answerable. `raw` is the request's condition on the
+    """The rows of `read.stats.stats_parts` (same parts and fields; part 2 as rows per
+    agent, `day` None, and rows per day, `key` None) from the rollups, or None when the
+    request is not answerable. `raw` is the request's condition on the
     entries, for the percentiles: exact, from the duration buckets and then the entries of
     one bucket (`_percentile`)."""
     if not all(answerable(request, table) for table in ROLLUP_TABLES):
@@ -187,15 +189,21 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     a = rollup_actions.c
     for name, count_, whole, frac in conn.execute(
             select(a.action_name, func.sum(a.n), func.sum(a.cost_whole), func.sum(a.cost_frac))
-            .where(condition(principal, request, rollup_actions)).group_by(a.action_name)):
+            .where(condition(principal, request, rollup_actions)).group_by(a.action_name)).all():
         rows.append(SimpleNamespace(part=1, key=name, day=None, n=int(count_), cost=_cost(whole, frac)))
-    for agent, day, count_, whole, frac, errors, blocked in conn.execute(
-            select(o.agent_id, o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
+    # Per agent over the whole range (month and day rows) and per day (day rows), rather
+    # than per (agent, day): the same folded figures from far fewer rows.
+    for agent, count_, whole, frac in conn.execute(
+            select(o.agent_id, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac))
+            .where(where).group_by(o.agent_id)).all():
+        rows.append(SimpleNamespace(part=2, key=agent, day=None, n=int(count_), cost=_cost(whole, frac), c1=0, c2=0))
+    for day, count_, whole, frac, errors, blocked in conn.execute(
+            select(o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
                    func.sum(case((o.outcome == "error", o.n), else_=0)),
                    func.sum(case((o.outcome == "blocked", o.n), else_=0)))
             .where(condition(principal, request, rollup_outcomes, grain="day"))
-            .group_by(o.agent_id, o.period)):
-        rows.append(SimpleNamespace(part=2, key=agent, day=day, n=int(count_), cost=_cost(whole, frac),
+            .group_by(o.period)).all():
+        rows.append(SimpleNamespace(part=2, key=None, day=day, n=int(count_), cost=_cost(whole, frac),
                                     c1=int(errors), c2=int(blocked)))
     if not _active(request):
         # Every run holds at least one entry of its own organization and user (ingest
@@ -207,9 +215,12 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
         runs = conn.execute(select(func.count(r.run_id.distinct()))
                             .where(condition(principal, request, rollup_runs))).scalar_one()
     d = rollup_durations.c
+    durations = condition(principal, request, rollup_durations)
+    if "agent_id" not in _active(request):
+        durations = and_(durations, d.agent_id == ALL_AGENTS)
     buckets = [(int(lower), int(count_)) for lower, count_ in conn.execute(
-        select(d.bucket, func.sum(d.n)).where(condition(principal, request, rollup_durations))
-        .group_by(d.bucket))]
+        select(d.bucket, func.sum(d.n)).where(durations)
+        .group_by(d.bucket)).all()]
     p50 = _percentile(conn, raw, buckets, (n * 50 + 99) // 100) if n else None
     p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None
     rows.append(SimpleNamespace(part=3, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95))
