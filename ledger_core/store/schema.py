@@ -197,6 +197,11 @@ rollup_durations = _rollup(
     [Column("agent_id", NameType, nullable=False), Column("bucket", BigInteger(), nullable=False)],
     [],
 )
+# A superuser's or an org admin's percentiles read one agent's (or all agents') buckets of
+# a period range: this index holds them in that order, counts included (index-only).
+Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.agent_id,
+      rollup_durations.c.period, rollup_durations.c.org_id, rollup_durations.c.user_id,
+      rollup_durations.c.bucket, rollup_durations.c.n)
 ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
 
 export_log = Table(

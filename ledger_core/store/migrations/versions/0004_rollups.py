@@ -67,6 +67,8 @@ def upgrade() -> None:
     _table('rollup_durations',
            [sa.Column('agent_id', _name(), nullable=False), sa.Column('bucket', sa.BigInteger(), nullable=False)],
            [])
+    op.create_index('ix_rollup_durations_agent', 'rollup_durations',
+                    ['grain', 'agent_id', 'period', 'org_id', 'user_id', 'bucket', 'n'], unique=False)
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         for name, columns in INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
@@ -79,5 +81,6 @@ def downgrade() -> None:
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         for name in INDEXES:
             batch_op.drop_index(name)
+    op.drop_index('ix_rollup_durations_agent', table_name='rollup_durations')
     for name in ('rollup_durations', 'rollup_runs', 'rollup_actions', 'rollup_outcomes'):
         op.drop_table(name)
