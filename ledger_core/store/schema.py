@@ -197,6 +197,12 @@ rollup_durations = _rollup(
     [Column("agent_id", NameType, nullable=False), Column("bucket", BigInteger(), nullable=False)],
     [],
 )
+# Whole-ledger reads in the order they group by, the measures included (index-only): the
+# daily series (day rows by period) and the actions (by name).
+Index("ix_rollup_outcomes_period", rollup_outcomes.c.grain, rollup_outcomes.c.period, rollup_outcomes.c.outcome,
+      rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac)
+Index("ix_rollup_actions_name", rollup_actions.c.grain, rollup_actions.c.action_name, rollup_actions.c.period,
+      rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
 # A superuser's or an org admin's percentiles read one agent's (or all agents') buckets of
 # a period range: this index holds them in that order, counts included (index-only).
 Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.agent_id,

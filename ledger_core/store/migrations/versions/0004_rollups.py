@@ -28,6 +28,13 @@ INDEXES = {
 }
 
 
+ROLLUP_INDEXES = (
+    ('ix_rollup_outcomes_period', 'rollup_outcomes', ['grain', 'period', 'outcome', 'n', 'cost_whole', 'cost_frac']),
+    ('ix_rollup_actions_name', 'rollup_actions', ['grain', 'action_name', 'period', 'n', 'cost_whole', 'cost_frac']),
+    ('ix_rollup_durations_agent', 'rollup_durations', ['grain', 'agent_id', 'period', 'org_id', 'user_id', 'bucket', 'n']),
+)
+
+
 def _name():
     return sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql')
 
@@ -67,8 +74,8 @@ def upgrade() -> None:
     _table('rollup_durations',
            [sa.Column('agent_id', _name(), nullable=False), sa.Column('bucket', sa.BigInteger(), nullable=False)],
            [])
-    op.create_index('ix_rollup_durations_agent', 'rollup_durations',
-                    ['grain', 'agent_id', 'period', 'org_id', 'user_id', 'bucket', 'n'], unique=False)
+    for name, table, columns in ROLLUP_INDEXES:
+        op.create_index(name, table, columns, unique=False)
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         for name, columns in INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
@@ -81,6 +88,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         for name in INDEXES:
             batch_op.drop_index(name)
-    op.drop_index('ix_rollup_durations_agent', table_name='rollup_durations')
+    for name, table, _ in ROLLUP_INDEXES:
+        op.drop_index(name, table_name=table)
     for name in ('rollup_durations', 'rollup_runs', 'rollup_actions', 'rollup_outcomes'):
         op.drop_table(name)
