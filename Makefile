@@ -6,7 +6,7 @@ PORT ?= 8501
 API_PORT ?= 8000
 ACTIONS ?= 200000
 
-.PHONY: run api test demo install clean-data
+.PHONY: run api test demo install clean-data bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,10 @@ test: install
 
 clean-data:
 	rm -f data/ledger.db data/ledger.db-wal data/ledger.db-shm
+
+## Run the bench scripts against existing bench ledgers (load them first with
+## `python -m ledger_core --database-url URL demo --actions 1000000`) and write BENCHMARKS.md.
+BENCH_SQLITE ?= sqlite:////tmp/perf-1m.db
+BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m
+bench: install
+	$(BIN)/python bench/run_all.py --sqlite $(BENCH_SQLITE) --postgres $(BENCH_POSTGRES)

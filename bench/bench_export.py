@@ -33,7 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ledger_core import Ledger  # noqa: E402
 from ledger_core.config import default_database_url  # noqa: E402
-from ledger_core.formats.export import FORMATS  # noqa: E402
+from ledger_core.formats.export import MEDIA_TYPES  # noqa: E402
+
+FORMATS = tuple(MEDIA_TYPES)
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

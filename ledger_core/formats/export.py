@@ -43,6 +43,7 @@ from ..contract.common import Principal
 from ..contract.entry import ENTRY_FIELDS
 from ..contract.export import ExportRequest
 from ..read.filters import where
+from ..rollups import read as rollups
 from ..read.query import order_by
 from ..read.scope import scope_clause
 from ..store.db import open_snapshot
@@ -200,7 +201,10 @@ class Export:
         conn = open_snapshot(engine)
         try:
             condition = where(conn, scope_clause(principal, le), self.filters)
-            self.total: int = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
+            total = rollups.count(conn, principal, self.filters)
+            if total is None:
+                total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
+            self.total: int = total
             statement = (
                 select(*wire_columns(conn, le)).where(condition)
                 .order_by(*order_by("timestamp", "desc")).limit(request.limit)

@@ -9,9 +9,8 @@ from sqlalchemy import Connection, select
 
 from ..contract.common import Principal
 from ..contract.facets import Facets
-from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
-from .scope import scope_clause
+from ..rollups import read as rollups
 
 
 def read_facets(conn: Connection, principal: Principal) -> Facets:
@@ -21,8 +20,5 @@ def read_facets(conn: Connection, principal: Principal) -> Facets:
             action_names=sorted(value for kind, value in rows if kind == "action_name"),
             agent_ids=sorted(value for kind, value in rows if kind == "agent_id"),
         )
-    actions = conn.execute(
-        select(le.c.action_name).where(scope_clause(principal, le)).distinct()).scalars().all()
-    agents = conn.execute(
-        select(le.c.agent_id).where(scope_clause(principal, le)).distinct()).scalars().all()
-    return Facets(action_names=sorted(actions), agent_ids=sorted(agents))
+    actions, agents = rollups.names(conn, principal)
+    return Facets(action_names=actions, agent_ids=agents)

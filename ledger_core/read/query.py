@@ -9,6 +9,7 @@ from ..contract.entry import ENTRY_FIELDS
 from ..contract.query import LedgerPage, LedgerQuery
 from ..formats.wire import entry_from_row
 from ..store.schema import ledger_entries as le
+from ..rollups import read as rollups
 from .filters import where
 from .scope import scope_clause
 
@@ -32,7 +33,9 @@ def order_by(sort_by: str, sort_order: str) -> list[ColumnElement]:
 def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> LedgerPage:
     """One page and its totals, read in one transaction so they agree."""
     condition = where(conn, scope_clause(principal, le), request)
-    total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
+    total = rollups.count(conn, principal, request)
+    if total is None:
+        total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
     offset = request.page * request.page_size
     rows = []
     if offset < total:

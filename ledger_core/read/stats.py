@@ -50,6 +50,7 @@ from ..formats.wire import format_timestamp
 from ..store.db import day_of, exact_sum, supports_materialized_cte
 from ..store.schema import ledger_entries as le
 from ..store.types import normalize_decimal
+from ..rollups import read as rollups
 from .filters import where
 from .scope import scope_clause
 
@@ -167,7 +168,9 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
     condition = where(conn, scope_clause(principal, le), filters)
     # Every row matches only for a superuser without filters.
     whole_ledger = principal.role == "superuser" and filters == EntryFilters()
-    rows = read_parts(conn, condition, whole_ledger=whole_ledger)
+    rows: Any = rollups.stats_rows(conn, principal, request, condition)
+    if rows is None:
+        rows = read_parts(conn, condition, whole_ledger=whole_ledger)
 
     totals = next(row for row in rows if row.part == _TOTALS)
     scalars = next(row for row in rows if row.part == _SCALARS)
@@ -200,14 +203,16 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
             if row.part != _AGENT_DAY:
                 continue
             cost = Decimal(row.cost)
-            agent = agents.setdefault(row.key, [0, Decimal(0)])
-            agent[0] += row.n
-            agent[1] += cost
-            bucket = days.setdefault(row.day, [0, 0, 0, Decimal(0)])
-            bucket[0] += row.n
-            bucket[1] += row.c1
-            bucket[2] += row.c2
-            bucket[3] += cost
+            if row.key is not None:  # rows from the rollups are per agent or per day
+                agent = agents.setdefault(row.key, [0, Decimal(0)])
+                agent[0] += row.n
+                agent[1] += cost
+            if row.day is not None:
+                bucket = days.setdefault(row.day, [0, 0, 0, Decimal(0)])
+                bucket[0] += row.n
+                bucket[1] += row.c1
+                bucket[2] += row.c2
+                bucket[3] += cost
 
     agent_costs = [AgentCost(agent_id=key, count=int(v[0]), cost_usd=normalize_decimal(v[1]))
                    for key, v in agents.items()]

@@ -133,6 +133,12 @@ ledger_entries = Table(
     Index("ix_le_org_cost", "org_id", "cost_usd"),
     Index("ix_le_org_duration", "org_id", "duration_ms"),
     Index("ix_le_org_seq", "org_id", "seq", unique=True),
+    # Migration 0007 (#8): a superuser's sort by cost or duration (and the exact duration
+    # percentiles, `rollups.read`), an org admin's outcome, a user's agent.
+    Index("ix_le_cost", "cost_usd", "id"),
+    Index("ix_le_duration", "duration_ms", "id"),
+    Index("ix_le_org_outcome", "org_id", "outcome", "timestamp", "id"),
+    Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp"),
 )
 
 chain_heads = Table(
@@ -168,6 +174,60 @@ ledger_names = Table(
     Column("value", String(200), nullable=False),
     PrimaryKeyConstraint("kind", "value"),
 )
+
+# Rollups (`ledger_core.rollups`): per-period aggregates of `ledger_entries`, kept in the
+# ingest transaction. Each row is one `grain` ("day": `period` YYYY-MM-DD, or "month":
+# YYYY-MM) of one organization and user; a cost is kept as whole dollars and 10^-10 USD
+# fractions, two integers that add exactly on both databases.
+ROLLUP_GRAINS = ("day", "month")
+
+
+def _rollup(name: str, keys: list[Column], measures: list[Column]) -> Table:
+    common = [Column("grain", String(5), nullable=False), Column("org_id", String(64), nullable=False),
+              Column("user_id", String(64), nullable=False), Column("period", String(10), nullable=False)]
+    key_names = [c.name for c in common + keys]
+    return Table(name, metadata, *common, *keys, Column("n", BigInteger(), nullable=False), *measures,
+                 PrimaryKeyConstraint("grain", "org_id", "user_id", "period", *key_names[4:]))
+
+
+def _cost_columns() -> list[Column]:
+    return [Column("cost_whole", BigInteger(), nullable=False), Column("cost_frac", BigInteger(), nullable=False)]
+
+
+rollup_outcomes = _rollup(
+    "rollup_outcomes",
+    [Column("agent_id", NameType, nullable=False), Column("outcome", String(16), nullable=False)],
+    [*_cost_columns(), Column("duration_ms", BigInteger(), nullable=False),
+     Column("first_at", UTCDateTime(), nullable=False), Column("last_at", UTCDateTime(), nullable=False),
+     *[Column(f"risk_{level}", BigInteger(), nullable=False) for level in ("low", "medium", "high", "critical")]],
+)
+rollup_actions = _rollup(
+    "rollup_actions",
+    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False)],
+    _cost_columns(),
+)
+rollup_runs = _rollup(
+    "rollup_runs",
+    [Column("agent_id", NameType, nullable=False), Column("run_id", Uuid(), nullable=False)],
+    [],
+)
+rollup_durations = _rollup(
+    "rollup_durations",
+    [Column("agent_id", NameType, nullable=False), Column("bucket", BigInteger(), nullable=False)],
+    [],
+)
+# Whole-ledger reads in the order they group by, the measures included (index-only): the
+# daily series (day rows by period) and the actions (by name).
+Index("ix_rollup_outcomes_period", rollup_outcomes.c.grain, rollup_outcomes.c.period, rollup_outcomes.c.outcome,
+      rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac)
+Index("ix_rollup_actions_name", rollup_actions.c.grain, rollup_actions.c.action_name, rollup_actions.c.period,
+      rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
+# A superuser's or an org admin's percentiles read one agent's (or all agents') buckets of
+# a period range: this index holds them in that order, counts included (index-only).
+Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.agent_id,
+      rollup_durations.c.period, rollup_durations.c.org_id, rollup_durations.c.user_id,
+      rollup_durations.c.bucket, rollup_durations.c.n)
+ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
 
 export_log = Table(
     "export_log",

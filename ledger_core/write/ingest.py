@@ -29,6 +29,7 @@ from ..errors import FileUnreadable
 from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
 from ..formats.wire import format_timestamp, loads_line
 from ..integrity.checkpoints import sign_chain_heads
+from ..rollups import maintain as rollups
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
@@ -274,6 +275,7 @@ class _Ingestor:
             refusals, fresh, duplicates = self._check_runs(conn, batch, hashes, contents)
             rows = self._chain(conn, heads, [fields for _, fields in fresh])
             _insert_entries(conn, sorted(rows, key=lambda row: row["id"]))  # one lock order for all writers
+            rollups.record(conn, rows)
             names = self._record_names(conn, rows)
         self.names.update(names)  # only once committed: a retried batch records them again
         self.report.duplicates += duplicates

@@ -523,7 +523,24 @@ def _selects(ledger, call):  # type: ignore[no-untyped-def]
     return result, statements
 
 
-def test_aggregates_run_in_the_database(ledger):  # type: ignore[no-untyped-def]
+def test_stats_read_rollups_not_entries_when_they_can(ledger):  # type: ignore[no-untyped-def]
+    """Scope, agent and whole days: the rollups answer; only a percentile in a bucket wider
+    than 1 ms reads entries, and only that bucket's range. Other filters read the entries."""
+    me = _owner(ledger, "alice", "acme")
+    ledger.ingest(_rows(me, [{"duration_ms": d * 7} for d in range(300)]))
+    stats, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-01-01"))
+    assert stats.total_actions == 300 and stats.p95_duration_ms == 284 * 7
+    on_entries = [s for s in statements if "ledger_entries" in s]
+    assert len(statements) > len(on_entries) and len(on_entries) == 2
+    assert all("duration_ms >=" in s and "LIMIT" in s for s in on_entries)
+    _, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-01-01T00:00:01Z"))
+    assert not any("rollup_" in s for s in statements)
+    _, statements = _selects(ledger, lambda: ledger.stats(me, pii_detected=True))
+    assert not any("rollup_" in s for s in statements)
+
+
+def test_aggregates_run_in_the_database(ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("ledger_core.rollups.read.stats_rows", lambda *args: None)  # the raw path
     me = _owner(ledger, "alice", "acme")
     root = _owner(ledger, "root", "ops", "superuser")
     ledger.ingest(_rows(me, [{"duration_ms": d} for d in range(300)]))
@@ -541,6 +558,7 @@ def test_aggregates_run_in_the_database(ledger):  # type: ignore[no-untyped-def]
 
 
 def test_databases_without_materialized_keyword(ledger, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("ledger_core.rollups.read.stats_rows", lambda *args: None)  # the raw path
     me = _owner(ledger, "alice", "acme")
     ledger.ingest(_rows(me, [{"duration_ms": d, "outcome": "error" if d % 3 else "success"} for d in range(50)]))
     expected = ledger.stats(me)

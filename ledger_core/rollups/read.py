@@ -1,0 +1,239 @@
+"""Answer stats, query totals and facets from the rollups, when the request allows it.
+
+A request is answerable when every filter it carries is in `ROLLUP_FILTERS` (an allowlist:
+a filter added to the ledger later goes to the raw table until it is added here) and its
+dates fall on whole UTC days (a start at 00:00:00, an end at 23:59:59.999999). Scope
+comes from `read.scope.scope_clause`, applied to the rollup's own `org_id`/`user_id`.
+The period range is read from month rows for the whole months inside it and from day
+rows for the days at either edge (`period_clause`).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from sqlalchemy import Connection, Table, and_, case, false, func, or_, select
+from sqlalchemy.sql.expression import ColumnElement
+
+from ..contract.common import OUTCOMES, RISK_LEVELS, Principal
+from ..read.filters import active
+from ..read.scope import scope_clause
+from ..store.schema import (
+    ROLLUP_TABLES,
+    ledger_entries,
+    rollup_actions,
+    rollup_durations,
+    rollup_outcomes,
+    rollup_runs,
+)
+from ..store.schema import runs as runs_table
+from ..store.types import COST_SCALE
+from .buckets import locate, width_of
+from .maintain import ALL_AGENTS
+
+ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
+    "agent_id": ("agent_id", lambda table, value: table.c.agent_id == value),
+    "outcome": ("outcome", lambda table, value: table.c.outcome == value),
+    "action_name": ("action_name", lambda table, value: table.c.action_name == value),
+}
+"""Filters a rollup can answer, by name: (the column a rollup table needs, its clause there)."""
+
+_DATES = ("start_date", "end_date")
+_LAST_MICROSECOND = time(23, 59, 59, 999999)
+
+
+def _active(request: Any) -> dict[str, Any]:
+    return {f.name: value for f, value in active(request)}
+
+
+def _day(moment: datetime | None, *, end: bool) -> date | None | bool:
+    """The UTC day of a whole-day bound, None for no bound, False when not on a day edge."""
+    if moment is None:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    if moment.timetz().replace(tzinfo=None) != (_LAST_MICROSECOND if end else time.min):
+        return False
+    return moment.date()
+
+
+def answerable(request: Any, table: Table) -> bool:
+    """Every active filter of `request` is answerable on `table`, dates on day edges."""
+    for name, value in _active(request).items():
+        if name in _DATES:
+            if _day(value, end=name == "end_date") is False:
+                return False
+        elif name not in ROLLUP_FILTERS or ROLLUP_FILTERS[name][0] not in table.c:
+            return False
+    return True
+
+
+_LAST_MONTH = date.max.replace(day=1)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_clause(table: Table, start: date | None, end: date | None) -> ColumnElement[bool]:
+    """Rows of `table` covering the days start..end (inclusive; None: unbounded) exactly
+    once: month rows for the whole months, day rows for the rest."""
+    if end == date.max:  # nothing lies after it
+        end = None
+    if any(day is not None and day >= _LAST_MONTH for day in (start, end)):  # no month after it
+        days = [table.c.grain == "day"]
+        if start is not None:
+            days.append(table.c.period >= start.isoformat())
+        if end is not None:
+            days.append(table.c.period <= end.isoformat())
+        return and_(*days)
+    first_month = None if start is None else (start if start.day == 1 else _next_month(start))
+    after_last = None if end is None else (_next_month(end) if _next_month(end) - timedelta(days=1) == end
+                                           else _month_start(end))
+    if first_month is not None and after_last is not None and first_month >= after_last:
+        return and_(table.c.grain == "day", table.c.period >= start.isoformat(),  # type: ignore[union-attr]
+                    table.c.period <= end.isoformat())  # type: ignore[union-attr]
+    months = [table.c.grain == "month"]
+    if first_month is not None:
+        months.append(table.c.period >= first_month.isoformat()[:7])
+    if after_last is not None:
+        months.append(table.c.period < after_last.isoformat()[:7])
+    parts = [and_(*months)]
+    if start is not None and start < first_month:  # type: ignore[operator]
+        parts.append(and_(table.c.grain == "day", table.c.period >= start.isoformat(),
+                          table.c.period < first_month.isoformat()))  # type: ignore[union-attr]
+    if end is not None and end >= after_last:  # type: ignore[operator]
+        parts.append(and_(table.c.grain == "day", table.c.period >= after_last.isoformat(),  # type: ignore[union-attr]
+                          table.c.period <= end.isoformat()))
+    return or_(*parts)
+
+
+def _days(request: Any) -> tuple[date | None, date | None]:
+    start = _day(getattr(request, "start_date", None), end=False)
+    end = _day(getattr(request, "end_date", None), end=True)
+    return start or None, end or None  # type: ignore[return-value]
+
+
+def condition(principal: Principal, request: Any, table: Table, *, grain: str | None = None) -> ColumnElement[bool]:
+    """Scope, filters and period of `request` on `table` (`answerable` must hold). With
+    `grain="day"`, day rows only (for per-day figures)."""
+    start, end = _days(request)
+    if start is not None and end is not None and start > end:
+        return false()
+    if grain == "day":
+        period = table.c.grain == "day"
+        if start is not None:
+            period = and_(period, table.c.period >= start.isoformat())
+        if end is not None:
+            period = and_(period, table.c.period <= end.isoformat())
+    else:
+        period = period_clause(table, start, end)
+    clauses = [ROLLUP_FILTERS[name][1](table, value) for name, value in _active(request).items()
+               if name not in _DATES]
+    return and_(scope_clause(principal, table), period, *clauses)
+
+
+def count(conn: Connection, principal: Principal, request: Any) -> int | None:
+    """The number of matching entries from a rollup, or None when no rollup can answer."""
+    for table in (rollup_outcomes, rollup_actions):
+        if answerable(request, table):
+            total = conn.execute(select(func.sum(table.c.n)).where(condition(principal, request, table))).scalar()
+            return int(total or 0)
+    return None
+
+
+def names(conn: Connection, principal: Principal) -> tuple[list[str], list[str]]:
+    """The action names and agent ids in `principal`'s scope (month rows hold them all)."""
+    where = and_(scope_clause(principal, rollup_actions), rollup_actions.c.grain == "month")
+    actions = conn.execute(select(rollup_actions.c.action_name).where(where).distinct()).scalars().all()
+    agents = conn.execute(select(rollup_actions.c.agent_id).where(where).distinct()).scalars().all()
+    return sorted(actions), sorted(agents)
+
+
+def _cost(whole: Any, frac: Any) -> Decimal | None:
+    if whole is None:
+        return None
+    return Decimal(int(whole)) + Decimal(int(frac)).scaleb(-COST_SCALE)
+
+
+def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[int, int]], rank: int) -> int | None:
+    """The exact nearest-rank duration: the buckets give the one that holds it and its rank
+    there; a bucket wider than 1 ms is then read from the entries, only over its range."""
+    found = locate(buckets, rank)
+    if found is None:
+        return None
+    lower, within = found
+    if width_of(lower) == 1:
+        return lower
+    duration = ledger_entries.c.duration_ms
+    return conn.execute(
+        select(duration).where(raw, duration >= lower, duration < lower + width_of(lower))
+        .order_by(duration).limit(1).offset(within - 1)).scalar()
+
+
+def stats_rows(conn: Connection, principal: Principal, request: Any,
+               raw: ColumnElement[bool]) -> list[SimpleNamespace] | None:
+    """The rows of `read.stats.stats_parts` (same parts and fields; part 2 as rows per
+    agent, `day` None, and rows per day, `key` None) from the rollups, or None when the
+    request is not answerable. `raw` is the request's condition on the
+    entries, for the percentiles: exact, from the duration buckets and then the entries of
+    one bucket (`_percentile`)."""
+    if not all(answerable(request, table) for table in ROLLUP_TABLES):
+        return None
+    o = rollup_outcomes.c
+    where = condition(principal, request, rollup_outcomes)
+    totals = conn.execute(select(
+        func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
+        *[func.sum(case((o.outcome == value, o.n), else_=0)) for value in OUTCOMES],
+        *[func.sum(o[f"risk_{value}"]) for value in RISK_LEVELS],
+        func.min(o.first_at), func.max(o.last_at), func.sum(o.duration_ms),
+    ).where(where)).one()
+    n = int(totals[0] or 0)
+    counts = [int(value or 0) for value in totals[3:10]]
+    rows = [SimpleNamespace(part=0, key=None, day=None, n=n, cost=_cost(totals[1], totals[2]),
+                            **{f"c{i}": value for i, value in enumerate(counts, 1)},
+                            first=totals[10], last=totals[11], duration=totals[12])]
+    a = rollup_actions.c
+    for name, count_, whole, frac in conn.execute(
+            select(a.action_name, func.sum(a.n), func.sum(a.cost_whole), func.sum(a.cost_frac))
+            .where(condition(principal, request, rollup_actions)).group_by(a.action_name)).all():
+        rows.append(SimpleNamespace(part=1, key=name, day=None, n=int(count_), cost=_cost(whole, frac)))
+    # Per agent over the whole range (month and day rows) and per day (day rows), rather
+    # than per (agent, day): the same folded figures from far fewer rows.
+    for agent, count_, whole, frac in conn.execute(
+            select(o.agent_id, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac))
+            .where(where).group_by(o.agent_id)).all():
+        rows.append(SimpleNamespace(part=2, key=agent, day=None, n=int(count_), cost=_cost(whole, frac), c1=0, c2=0))
+    for day, count_, whole, frac, errors, blocked in conn.execute(
+            select(o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
+                   func.sum(case((o.outcome == "error", o.n), else_=0)),
+                   func.sum(case((o.outcome == "blocked", o.n), else_=0)))
+            .where(condition(principal, request, rollup_outcomes, grain="day"))
+            .group_by(o.period)).all():
+        rows.append(SimpleNamespace(part=2, key=None, day=day, n=int(count_), cost=_cost(whole, frac),
+                                    c1=int(errors), c2=int(blocked)))
+    if not _active(request):
+        # Every run holds at least one entry of its own organization and user (ingest
+        # creates it with its first entry): without filters, the runs in scope are the answer.
+        runs = conn.execute(select(func.count()).select_from(runs_table)
+                            .where(scope_clause(principal, runs_table))).scalar_one()
+    else:
+        r = rollup_runs.c
+        runs = conn.execute(select(func.count(r.run_id.distinct()))
+                            .where(condition(principal, request, rollup_runs))).scalar_one()
+    d = rollup_durations.c
+    durations = condition(principal, request, rollup_durations)
+    if "agent_id" not in _active(request):
+        durations = and_(durations, d.agent_id == ALL_AGENTS)
+    buckets = [(int(lower), int(count_)) for lower, count_ in conn.execute(
+        select(d.bucket, func.sum(d.n)).where(durations)
+        .group_by(d.bucket)).all()]
+    p50 = _percentile(conn, raw, buckets, (n * 50 + 99) // 100) if n else None
+    p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None
+    rows.append(SimpleNamespace(part=3, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95))
+    return rows

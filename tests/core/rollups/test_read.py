@@ -1,0 +1,143 @@
+"""The rollups give exactly what the entries give: stats, query totals and facets, for
+random filter sets and every scope, before and after further ingests (never stale)."""
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger_core.contract.common import RISK_LEVELS
+from ledger_core.contract.query import EntryFilters
+from ledger_core.contract.stats import StatsRequest
+from ledger_core.read.filters import where
+from ledger_core.read.scope import scope_clause
+from ledger_core.rollups import read as rollup_read
+from ledger_core.store.schema import ROLLUP_TABLES, ledger_entries
+
+PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org_admin"),
+          ("dan", "globex", "user"), ("eve", "globex", "org_admin"), ("root", "ops", "superuser")]
+AGENTS = ["a1", "a2", "b1", "Zed"]
+ACTIONS = ["query", "shell", "email", "Query"]
+FIRST_DAY = date(2024, 1, 28)
+
+
+def _entries(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    owners = [(name, org) for name, org, role in PEOPLE if role != "superuser"]
+    rows = []
+    runs = [(uuid.uuid4(), rng.choice(owners)) for _ in range(count // 4)]
+    for _ in range(count):
+        run_id, (user, org) = rng.choice(runs)
+        moment = datetime.combine(FIRST_DAY, datetime.min.time(), timezone.utc) + timedelta(
+            seconds=rng.randrange(0, 120 * 86400), microseconds=rng.choice([0, 999999, 123]))
+        cost = rng.choice([Decimal(0), Decimal("0.0000000001"), Decimal(rng.randrange(10**12)).scaleb(-10),
+                           Decimal("99999999.9999999999")])
+        duration = rng.choice([0, 1, 127, 128, 129, rng.randrange(1000), rng.randrange(10**6),
+                               rng.randrange(2**40)])
+        rows.append({
+            "id": str(uuid.uuid4()), "run_id": str(run_id), "timestamp": moment.isoformat(),
+            "action_name": rng.choice(ACTIONS), "agent_id": rng.choice(AGENTS),
+            "outcome": rng.choice(["success", "success", "error", "blocked"]), "cost_usd": str(cost),
+            "duration_ms": duration, "risk_level": rng.choice(RISK_LEVELS), "user_id": user, "org_id": org,
+        })
+    return rows
+
+
+def _random_filters(rng: random.Random, *, query: bool) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if rng.random() < 0.6:
+        params["start_date"] = (FIRST_DAY + timedelta(days=rng.randrange(-5, 125))).isoformat()
+    if rng.random() < 0.6:
+        params["end_date"] = (FIRST_DAY + timedelta(days=rng.randrange(-5, 125))).isoformat()
+    if params.get("start_date", "") > params.get("end_date", "9999"):
+        params["start_date"], params["end_date"] = params["end_date"], params["start_date"]
+    if rng.random() < 0.3:
+        params["agent_id"] = rng.choice(AGENTS + ["nobody"])
+    if rng.random() < 0.2:
+        params["risk_level"] = ",".join(rng.sample(RISK_LEVELS, rng.randrange(1, 3)))
+    elif rng.random() < 0.2:
+        params["min_risk"] = rng.choice(RISK_LEVELS)
+    if query and rng.random() < 0.3:
+        params["outcome"] = rng.choice(["success", "error", "blocked"])
+    if query and rng.random() < 0.3:
+        params["action_name"] = rng.choice(ACTIONS)
+    return params
+
+
+@pytest.fixture
+def people(ledger):  # type: ignore[no-untyped-def]
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    return [ledger.principal(name) for name, _, _ in PEOPLE]
+
+
+def _raw_stats(ledger, monkeypatch, principal, params):  # type: ignore[no-untyped-def]
+    with monkeypatch.context() as patch:
+        patch.setattr(rollup_read, "stats_rows", lambda *args: None)
+        return ledger.stats(principal, **params)
+
+
+def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> int:  # type: ignore[no-untyped-def]
+    answered = 0
+    for _ in range(rounds):
+        params = _random_filters(rng, query=False)
+        for principal in people:
+            eligible = all(rollup_read.answerable(StatsRequest.parse(**params), t) for t in ROLLUP_TABLES)
+            answered += eligible
+            assert ledger.stats(principal, **params) == _raw_stats(ledger, monkeypatch, principal, params), (
+                principal.user_id, params)
+    return answered
+
+
+def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
+    rng = random.Random(8)
+    ledger.ingest(_entries(rng, 500))
+    assert _check_stats(ledger, monkeypatch, people, rng, 25) > 50
+    ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
+    assert _check_stats(ledger, monkeypatch, people, rng, 10) > 15
+
+
+def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):  # type: ignore[no-untyped-def]
+    rng = random.Random(80)
+    for batch in (300, 100):
+        ledger.ingest(_entries(rng, batch))
+        for _ in range(30):
+            params = _random_filters(rng, query=True)
+            filters = EntryFilters.parse(**params)
+            for principal in people:
+                with ledger.engine.connect() as conn:
+                    fast = rollup_read.count(conn, principal, filters)
+                    raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
+                        where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
+                off_the_rollups = ("outcome" in params and "action_name" in params) or "risk_level" in params \
+                    or "min_risk" in params
+                assert fast == raw or (fast is None and off_the_rollups), params
+                assert ledger.query(principal, **params).total == raw
+        for principal in people:
+            with ledger.engine.connect() as conn:
+                scope = scope_clause(principal, ledger_entries)
+                actions = conn.execute(select(ledger_entries.c.action_name).where(scope).distinct()).scalars()
+                agents = conn.execute(select(ledger_entries.c.agent_id).where(scope).distinct()).scalars()
+                expected = (sorted(actions), sorted(agents))
+            facets = ledger.facets(principal)
+            assert (facets.action_names, facets.agent_ids) == expected
+
+
+def test_filters_off_the_allowlist_read_the_entries() -> None:
+    """Only allowlisted filters and whole-day dates are answered from rollups."""
+    from ledger_core.store.schema import rollup_actions, rollup_outcomes
+
+    assert rollup_read.answerable(EntryFilters.parse(start_date="2024-02-01", end_date="2024-02-29"),
+                                  rollup_outcomes)
+    for params in ({"start_date": "2024-02-01T00:00:01Z"}, {"end_date": "2024-02-29T12:00:00Z"},
+                   {"search": "query"}, {"risk_level": "high"}, {"min_risk": "high"}, {"min_cost": "1"},
+                   {"max_cost": "1"},
+                   {"run_id": str(uuid.uuid4())}, {"pii_detected": "true"}, {"decision": "allow"},
+                   {"data_classification": "public"}, {"regulatory_framework": "GDPR"}):
+        assert not rollup_read.answerable(EntryFilters.parse(**params), rollup_outcomes), params
+    assert not rollup_read.answerable(EntryFilters.parse(outcome="error"), rollup_actions)
+    assert not rollup_read.answerable(EntryFilters.parse(action_name="query"), rollup_outcomes)
