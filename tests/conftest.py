@@ -8,6 +8,7 @@ fails the run instead of skipping the PostgreSQL half.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -104,8 +105,9 @@ def _scratch(databases) -> Iterator[Ledger]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def ledger(_scratch: Ledger) -> Ledger:
-    """An empty, migrated ledger (no rate limits) on the current backend."""
+    """An empty, migrated ledger (no rate limits, the wall clock) on the current backend."""
     empty_ledger(_scratch)
+    _scratch.clock = time.time  # a test may have swapped it
     return _scratch
 
 
