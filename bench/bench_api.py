@@ -82,8 +82,8 @@ def free_port(low: int, high: int) -> int:
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_JWT_KEY": secrets.token_urlsafe(48),
-        "LEDGER_RATE_LIMIT_QUERY": "1000000000", "LEDGER_RATE_LIMIT_STATS": "1000000000",
-        "LEDGER_RATE_LIMIT_EXPORT": "1000000000",
+        "LEDGER_RATE_LIMIT_QUERY": "10000000", "LEDGER_RATE_LIMIT_STATS": "10000000",
+        "LEDGER_RATE_LIMIT_EXPORT": "10000000",
     }
     command = [sys.executable, "-m", "uvicorn", "ledger_api.app:app", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
