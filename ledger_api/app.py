@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger_core import EntryIn, Ledger, LedgerError, RateLimitExceeded
@@ -51,6 +52,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "rate_limited": 429,             # over the per-user limit (Retry-After)
     "login_locked": 429,             # too many failed logins for this username (Retry-After)
     "file_unreadable": 422,          # a file named in a request cannot be read (not used over HTTP today)
+    "busy": 503,                     # every database connection is in use; try again (Retry-After)
     "internal_error": 500,
     "configuration": 500,            # the server's own settings are wrong (the log says which)
 }
@@ -139,6 +141,12 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _busy(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("no database connection free for %s %s: %s", request.method, request.url.path, exc)
+    return error_response("busy", "the server is busy: every database connection is in use; try again shortly",
+                          headers={"Retry-After": "1"})
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response("internal_error", "the server failed to answer this request; it has been logged")
@@ -191,6 +199,7 @@ def create_app(ledger: Ledger | None = None, settings: ApiSettings | None = None
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(PoolTimeout, _busy)
     app.add_exception_handler(Exception, _unexpected)
     for router in (auth.router, ledger_routes.router, integrity.router, runs.router, ingest.router):
         app.include_router(router, prefix=API_PREFIX)

@@ -156,6 +156,21 @@ def test_unexpected_failures_answer_500_without_details(ledger, client_for, monk
     assert "unexpected error on GET /api/v1/ledger" in caplog.text  # logged for the operator
 
 
+def test_an_exhausted_connection_pool_answers_503_with_retry_after(ledger, client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    ledger.add_user("alice", org_id="acme", role="user")
+    client = client_for(ledger)
+
+    def exhausted(*args: Any, **kwargs: Any) -> Any:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 70 reached, connection timed out")
+
+    monkeypatch.setattr(ledger, "query", exhausted)
+    response = client.get("/api/v1/ledger", headers=bearer("alice"))
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert error_of(response)["code"] == "busy" and "QueuePool" not in response.text
+
+
 def test_a_ledger_error_without_a_status_of_its_own_is_422(ledger, client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ledger.add_user("alice", org_id="acme", role="user")
     client = client_for(ledger)
