@@ -67,7 +67,9 @@ def make_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **POOL)
+        in_memory = not database or database == ":memory:" or "mode=memory" in database
+        # An in-memory database lives in one connection (SQLAlchemy's own pool for it).
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **({} if in_memory else POOL))
         _configure_sqlite(engine)
         return engine
     # No server-side prepared statements: psycopg prepares a query after 5 runs, and a
