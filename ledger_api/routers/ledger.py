@@ -127,6 +127,22 @@ EXPORT_HEADERS: dict[str, Any] = {
 }
 
 
+def export_selection(
+    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
+    outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
+    action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
+    agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
+    start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
+    end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
+    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": 100_000}, description=(
+        "Maximum rows, 1 to 100,000. Above 100,000 the answer is 422 `export_limit_exceeded` "
+        "(narrow the dates, add filters or export in batches)."))] = 10_000,
+) -> dict[str, Any]:
+    """The rows a file holds (`ExportSelection`): shared by the export and the audit pack."""
+    return {"limit": limit, "outcome": outcome, "action_name": action_name, "agent_id": agent_id,
+            "start_date": start_date, "end_date": end_date, **compliance}
+
+
 async def _stream(export: Export) -> AsyncGenerator[bytes, None]:
     """The export's chunks, read in a worker thread; the export is closed (its database
     connection freed, the export log told) however the stream ends, a client that
@@ -178,25 +194,13 @@ class ExportResponse(StreamingResponse):
 def export_ledger(
     request: Request,
     principal: Annotated[Principal, Depends(caller("export"))],
-    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
+    selection: Annotated[dict[str, Any], Depends(export_selection)],
     format: Annotated[Literal["jsonl", "json", "csv"], Query(description="File format.")] = "jsonl",
-    outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
-    action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
-    agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
-    start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
-    end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
-    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": 100_000}, description=(
-        "Maximum rows, 1 to 100,000. Above 100,000 the answer is 422 `export_limit_exceeded` "
-        "(narrow the dates, add filters or export in batches)."))] = 10_000,
 ) -> ExportResponse:
-    export = ledger_of(request).export(
-        principal, format=format, limit=limit, outcome=outcome, action_name=action_name, agent_id=agent_id,
-        start_date=start_date, end_date=end_date, **compliance,
-    )
+    export = ledger_of(request).export(principal, format=format, **selection)
     headers = dict(export.headers)
     media_type = headers.pop("Content-Type")
     return ExportResponse(_stream(export), media_type=media_type, headers=headers)
-
 
 
 @router.get(
@@ -218,19 +222,9 @@ def export_ledger(
 def audit_pack(
     request: Request,
     principal: Annotated[Principal, Depends(caller("export"))],
-    compliance: Annotated[dict[str, str], Depends(compliance_filters)],
-    outcome: Annotated[Outcome | None, Query(description=OUTCOME_HELP)] = None,
-    action_name: Annotated[str | None, Query(max_length=MAX_NAME, description=ACTION_HELP)] = None,
-    agent_id: Annotated[str | None, Query(max_length=MAX_NAME, description=AGENT_HELP)] = None,
-    start_date: Annotated[str | None, Query(max_length=64, description=START_HELP)] = None,
-    end_date: Annotated[str | None, Query(max_length=64, description=END_HELP + " Not before start_date.")] = None,
-    limit: Annotated[int, Query(ge=1, json_schema_extra={"maximum": 100_000}, description=(
-        "Maximum actions, 1 to 100,000. Above 100,000 the answer is 422 `export_limit_exceeded`."))] = 10_000,
+    selection: Annotated[dict[str, Any], Depends(export_selection)],
 ) -> StreamingResponse:
-    pack = ledger_of(request).audit_pack(
-        principal, limit=limit, outcome=outcome, action_name=action_name, agent_id=agent_id,
-        start_date=start_date, end_date=end_date, **compliance,
-    )
+    pack = ledger_of(request).audit_pack(principal, **selection)
     headers = dict(pack.headers)
     media_type = headers.pop("Content-Type")
     return StreamingResponse(iter(pack), media_type=media_type, headers=headers,
