@@ -91,19 +91,16 @@ if summary.needs_review:
 else:
     st.success("Nothing waits for a review.", icon=":material/check_circle:")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Riskiest agents")
-    st.caption("By high and critical actions. Select a row to open them in the Ledger.")
-    agents = st.dataframe(frames.risky_frame(summary.riskiest_agents), hide_index=True, width="stretch",
-                          column_config=frames.risky_columns("Agent"), placeholder=frames.EMPTY,
-                          on_select="rerun", selection_mode="single-row", key="compliance.table_agents")
-with right:
-    st.subheader("Riskiest actions")
-    st.caption("By high and critical actions. Select a row to open them in the Ledger.")
-    actions = st.dataframe(frames.risky_frame(summary.riskiest_actions), hide_index=True, width="stretch",
-                           column_config=frames.risky_columns("Action"), placeholder=frames.EMPTY,
-                           on_select="rerun", selection_mode="single-row", key="compliance.table_actions")
+riskiest = {}  # column -> (its rows, the table's selection)
+for place, (column, label, rows) in zip(st.columns(2), (("agent_id", "Agent", summary.riskiest_agents),
+                                                         ("action_name", "Action", summary.riskiest_actions))):
+    with place:
+        st.subheader(f"Riskiest {label.lower()}s")
+        st.caption("By high and critical actions. Select a row to open them in the Ledger.")
+        riskiest[column] = rows, st.dataframe(
+            frames.risky_frame(rows), hide_index=True, width="stretch", column_config=frames.risky_columns(label),
+            placeholder=frames.EMPTY, on_select="rerun", selection_mode="single-row",
+            key=f"compliance.table_{label.lower()}s")
 
 # A click opens the Ledger page filtered to what was clicked, within this view.
 PII_VALUES = {"detected": "true", "not detected": "false"}
@@ -113,8 +110,7 @@ for name, event in bars.items():
         st.switch_page(navigation.page("ledger"), query_params=ledger_link(request, **{name: value}))
 if framework := charts.clicked(frameworks):
     st.switch_page(navigation.page("ledger"), query_params=ledger_link(request, regulatory_framework=framework))
-for column, event, names in (("agent_id", agents, summary.riskiest_agents),
-                             ("action_name", actions, summary.riskiest_actions)):
+for column, (names, event) in riskiest.items():
     if event.selection.rows:
         st.switch_page(navigation.page("ledger"),
                        query_params=riskiest_link(request, **{column: names[event.selection.rows[0]].name}))
