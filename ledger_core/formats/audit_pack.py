@@ -12,7 +12,8 @@ What the zip holds:
   limit, how many entries matched and how many the pack holds (`truncated` when the limit
   cut it), each file's size and SHA-256, the chain position (`seq`) and hash of every entry
   per organization, each of those organizations' chain head when the pack was made, and
-  the latest signed checkpoint of each (none when the ledger has no signing key).
+  the latest signed checkpoint of each (none when the ledger has no signing key). Chain
+  heads and checkpoints describe a whole organization: a plain user's pack leaves them out.
 - `README.txt`: how to check the pack (`python -m ledger_core verify --file PACK.zip`, or
   by hand with `sha256sum` and the hash algorithm of docs/integrity.md).
 
@@ -259,6 +260,7 @@ def _write_zip(conn: Connection, data: BinaryIO, principal: Principal, request: 
                 while chunk := jsonl_file.read(CHUNK_SIZE):
                     jsonl_member.write(chunk)
         org_ids = sorted(chain)
+        whole_orgs = principal.role in ("org_admin", "superuser")
         manifest = {
             "format": PACK_FORMAT,
             "generated_at": format_timestamp(started_at),
@@ -271,8 +273,9 @@ def _write_zip(conn: Connection, data: BinaryIO, principal: Principal, request: 
             "order": "timestamp desc, id desc",
             "files": {CSV_NAME: csv_digest.to_json(), JSONL_NAME: jsonl_digest.to_json()},
             "chain": {org: {"entries": len(chain[org]), "positions": sorted(chain[org])} for org in org_ids},
-            "chain_heads": _chain_heads(conn, org_ids),
-            "checkpoints": checkpoints(conn, org_ids) if checkpoints is not None and org_ids else [],
+            # A chain head or checkpoint counts the whole organization's actions: not a plain user's to see.
+            "chain_heads": _chain_heads(conn, org_ids) if whole_orgs else {},
+            "checkpoints": checkpoints(conn, org_ids) if checkpoints is not None and org_ids and whole_orgs else [],
         }
         archive.writestr(MANIFEST_NAME, _manifest_text(manifest))
         archive.writestr(README_NAME, README_TEXT)

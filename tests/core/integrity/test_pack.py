@@ -95,3 +95,12 @@ def test_verify_file_takes_a_pack(ledger, tmp_path, capsys):  # type: ignore[no-
     assert main(["verify", "--file", str(bad)]) == 1
     out = capsys.readouterr().out
     assert "entries.jsonl: " in out and "NOT intact" in out
+
+
+def test_a_plain_users_pack_shows_no_organization_wide_figures(ledger, signing_key):  # type: ignore[no-untyped-def]
+    load_chains(ledger, batches=1, size=12)
+    manifest = manifest_of(make_pack(ledger, "alice"))
+    assert manifest["rows"] > 0 and set(manifest["chain"]) == {"acme"}
+    assert manifest["chain_heads"] == {} and manifest["checkpoints"] == []
+    admin = manifest_of(make_pack(ledger, "bob"))
+    assert set(admin["chain_heads"]) == {"acme"} and [cp["org_id"] for cp in admin["checkpoints"]] == ["acme"]
