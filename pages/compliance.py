@@ -46,14 +46,14 @@ if not summary.total_actions:
     st.stop()
 
 widgets.compliance_tiles(summary)
-links = st.columns(4)
+links = st.columns(3)
 links[0].page_link(navigation.page("ledger"), label="Open these actions in the Ledger", icon=":material/list_alt:",
                    query_params=ledger_link(request))
 links[1].page_link(navigation.page("ledger"), label="Open the high and critical ones",
                    icon=":material/warning:", query_params=riskiest_link(request))
 links[2].page_link(navigation.page("export"), label="Export these actions", icon=":material/download:",
                    query_params=ledger_link({k: v for k, v in request.items() if k in EXPORT_FILTERS}))
-links[3].download_button(
+st.download_button(
     "Audit pack (zip)", data=downloads.audit_pack_bytes(principal, MAX_EXPORT_LIMIT, request),
     file_name=downloads.pack_name(principal, request, total=summary.total_actions, limit=MAX_EXPORT_LIMIT),
     mime="application/zip", icon=":material/verified:", key="compliance.audit_pack",
