@@ -12,12 +12,15 @@ How it works:
   the query's default order (timestamp desc, id desc), read from a server-side cursor
   (`stream_results`, `yield_per=5000`) and encoded into chunks of about 64 KB: memory
   stays flat whatever the size of the export.
-- The bytes are those of the one serializer, `formats.wire`: the database renders each
-  field's wire text (`wire.wire_columns`) and `wire.json_object` / `wire.csv_cells` write
-  them, exactly as they write an entry of a query (tests hold the two sources equal for
-  every row). JSONL: one object per line (the format `ingest` reads back); JSON: an array
-  of the same objects; CSV (RFC 4180 by the csv module, CRLF, UTF-8 without a BOM): a
-  header row with the LedgerEntry field names, then one record per entry.
+- The bytes are those of the one serializer, `formats.wire`, as `wire.json_object` and
+  `wire.csv_cells` write an entry of a query (tests hold the two sources equal for every
+  row, on both databases), but most of the writing is done by the database:
+  `wire.json_line_column` makes it write each whole JSON object, `wire.csv_record_columns`
+  each run of fields that never need quoting, leaving Python only the free-text cells
+  (`wire.csv_record`) and the joining. That is 1.6-1.9x the rows/s of encoding each field
+  in Python. JSONL: one object per line (the format `ingest` reads back); JSON: an array
+  of the same objects; CSV (RFC 4180 as the csv module writes it, CRLF, UTF-8 without a
+  BOM): a header row with the LedgerEntry field names, then one record per entry.
 - No BOM: programs (csv readers, pandas, the ingest of other tools) read the header
   cleanly; Excel users open the file with Data > From Text/CSV (UTF-8).
 - The export is written to `export_log` as soon as it is created (status `started`) and
@@ -34,7 +37,7 @@ import csv
 import io
 import logging
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -49,7 +52,7 @@ from ..read.scope import scope_clause
 from ..store.db import open_snapshot
 from ..store.schema import ledger_entries as le
 from . import export_log
-from .wire import csv_cells, json_object, wire_columns
+from .wire import csv_record, csv_record_columns, json_line_column
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,16 @@ MEDIA_TYPES: dict[str, tuple[str, str]] = {
 }
 CHUNK_SIZE = 64 * 1024
 YIELD_PER = 5000
+LINES_PER_PIECE = 16
+
+
+def _csv_header() -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(ENTRY_FIELDS)
+    return buffer.getvalue()
+
+
+CSV_HEADER = _csv_header()
 
 
 class _State:
@@ -143,42 +156,34 @@ def _stream(state: _State, fmt: str) -> Iterator[bytes]:
         raise
 
 
+def _lines(result: Any, encode: Callable[[Any], str] | None = None) -> Iterator[tuple[list[str], int]]:
+    """(lines, how many) in small runs, so a chunk stays near `CHUNK_SIZE`; each line is
+    the row's one column, or `encode(row)`."""
+    for partition in result.partitions(LINES_PER_PIECE):
+        if encode is None:
+            yield [row[0] for row in partition], len(partition)
+        else:
+            yield [encode(row) for row in partition], len(partition)
+
+
 def _json_pieces(result: Any, *, array: bool) -> Iterator[tuple[str, int]]:
     """(text, rows in it): JSONL lines, or the pieces of one JSON array."""
     if not array:
-        for partition in result.partitions():
-            for row in partition:
-                yield json_object(row) + "\n", 1
+        for lines, count in _lines(result):
+            yield "\n".join(lines) + "\n", count
         return
     separator = "[\n"
-    for partition in result.partitions():
-        for row in partition:
-            yield separator + json_object(row), 1
-            separator = ",\n"
+    for lines, count in _lines(result):
+        yield separator + ",\n".join(lines), count
+        separator = ",\n"
     yield ("[\n" if separator == "[\n" else "") + "\n]\n", 0
 
 
 def _csv_pieces(result: Any) -> Iterator[tuple[str, int]]:
-    """(text, rows in it): the header, then records in pieces of about `CHUNK_SIZE`."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(ENTRY_FIELDS)
-    pending = 0
-    for partition in result.partitions():
-        for row in partition:
-            writer.writerow(csv_cells(row))
-            pending += 1
-            if buffer.tell() >= CHUNK_SIZE:
-                yield _drain(buffer), pending
-                pending = 0
-    yield _drain(buffer), pending
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
+    """(text, rows in it): the header, then the records."""
+    yield CSV_HEADER, 0
+    for lines, count in _lines(result, csv_record):
+        yield "\r\n".join(lines) + "\r\n", count
 
 
 class Export:
@@ -205,8 +210,9 @@ class Export:
             if total is None:
                 total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
             self.total: int = total
+            columns = csv_record_columns(conn, le) if request.format == "csv" else [json_line_column(conn, le)]
             statement = (
-                select(*wire_columns(conn, le)).where(condition)
+                select(*columns).where(condition)
                 .order_by(*order_by("timestamp", "desc")).limit(request.limit)
             )
             self._state = _State(engine, conn, statement)

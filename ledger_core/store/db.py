@@ -412,3 +412,26 @@ def wire_text(bind: Bind, column: Any, kind: str) -> ColumnElement:
     raise ValueError(f"unknown wire kind {kind!r} (one of {', '.join(WIRE_KINDS)})")
 
 
+
+
+def json_string(bind: Bind, text: ColumnElement) -> ColumnElement:
+    """`text` as a JSON string literal, `null` for NULL: the bytes of Python's
+    `json.encoder.encode_basestring` (non-ASCII as is; `"`, `\\` and control characters
+    escaped, `\\b \\f \\n \\r \\t` short, the others `\\u00xx`). Both databases escape the
+    same set the same way; a property test holds them equal to Python's."""
+    if is_postgresql(bind):
+        return func.coalesce(cast(func.to_json(cast(text, Text)), Text), literal("null", Text))
+    return type_coerce(func.json_quote(text), Text)
+
+
+def concat(pieces: Sequence[ColumnElement | str]) -> ColumnElement:
+    """The pieces joined as one text (none may be NULL); plain strings become bound text
+    parameters. The `||` form a balanced tree, `(a || b) || (c || d)`: each step copies
+    its operands, so a left-to-right chain of n pieces copies the growing text n times,
+    while a tree copies each byte about log2(n) times (measured 2-3x faster for a line
+    of 60 pieces on both databases)."""
+    parts = [literal(piece, Text) if isinstance(piece, str) else piece for piece in pieces]
+    while len(parts) > 1:
+        pairs = [parts[i].op("||")(parts[i + 1]).self_group() for i in range(0, len(parts) - 1, 2)]
+        parts = pairs + ([parts[-1]] if len(parts) % 2 else [])
+    return type_coerce(parts[0], Text)

@@ -137,3 +137,39 @@ def test_stored_rows_serialize_exactly(ledger) -> None:  # type: ignore[no-untyp
             k: record[k] for k in ("input", "output", "metadata", "compliance", "blocked_reason")
         }
         assert back["entry_hash"] == row["entry_hash"] != "a" * 64
+
+
+TRICKY_CELLS = ["", "plain", "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'quoted", "a,b", 'say "hi"',
+                "line\nbreak", "cr\rinside", "=a,b", '-"x"', " =lead space", "é ünïcode", "null", "{}"]
+
+
+@pytest.mark.parametrize("cell", TRICKY_CELLS)
+def test_csv_record_writes_what_csv_writer_writes(cell: str) -> None:
+    """The export's fast CSV encoder against the csv module, cell by cell (formula guard,
+    quoting, empty cells), for a free-text field and a JSON field."""
+    import csv
+    import io
+
+    from ledger_core.formats.wire import FIELDS, _CSV_LAYOUT, CSV_VERBATIM, csv_cells, csv_record
+
+    texts = []
+    for name, _, kind in FIELDS:
+        if name in CSV_VERBATIM:
+            texts.append("0" if kind == "number" else "v")
+        else:
+            texts.append(cell)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(csv_cells(texts))
+    row, verbatim_run = [], []
+    for (name, _, kind), text in zip(FIELDS, texts):
+        if name in CSV_VERBATIM:
+            verbatim_run.append(text)
+            continue
+        if verbatim_run:
+            row.append(",".join(verbatim_run))
+            verbatim_run = []
+        row.append(None if kind == "json" and text == "null" else text)  # as csv_record_columns
+    if verbatim_run:
+        row.append(",".join(verbatim_run))
+    assert len(row) == len(_CSV_LAYOUT)
+    assert csv_record(row) + "\r\n" == buffer.getvalue()

@@ -1,7 +1,7 @@
 """Properties of the one serializer, over randomly generated entries on both backends:
 
-- the database's rendering of every field (the export's source) equals Python's (the
-  query's source), row by row;
+- the database's rendering of every field, and of every whole JSON object and CSV record
+  (the export's source), equals Python's (the query's source), row by row;
 - a JSON line reads back to the same entry (exact cost included), a CSV record to the same
   texts, with every formula cell neutralised;
 - every stored hash is recomputed from the stored fields and the previous hash.
@@ -23,7 +23,10 @@ from ledger_core.formats.canonical import entry_hash
 from ledger_core.formats.wire import (
     FORMULA_START,
     csv_cells,
+    csv_record,
+    csv_record_columns,
     entry_json_fields,
+    json_line_column,
     json_object,
     loads_line,
     wire_columns,
@@ -77,6 +80,10 @@ def test_every_row_serializes_identically_from_either_source(ledger, entries) ->
         rendered = {row[0]: tuple(row) for row in conn.execute(
             select(*wire_columns(conn, ledger_entries)).where(ledger_entries.c.id.in_(
                 [uuid.UUID(i) for i in ids])))}
+        lines = {str(row[0]): (row[1], csv_record(row[2:])) for row in conn.execute(
+            select(ledger_entries.c.id, json_line_column(conn, ledger_entries),
+                   *csv_record_columns(conn, ledger_entries)).where(ledger_entries.c.id.in_(
+                [uuid.UUID(i) for i in ids])))}
         stored = {str(row["id"]): row for row in conn.execute(
             select(ledger_entries).where(ledger_entries.c.id.in_([uuid.UUID(i) for i in ids])))
             .mappings()}
@@ -87,6 +94,7 @@ def test_every_row_serializes_identically_from_either_source(ledger, entries) ->
         assert rendered[record["id"]] == texts
 
         line = json_object(texts)
+        assert lines[record["id"]][0] == line
         back = loads_line(line)
         assert back["cost_usd"] == Decimal(record["cost_usd"]) and back["id"] == record["id"]
         fields = entry_json_fields(item.model_dump())
@@ -94,6 +102,7 @@ def test_every_row_serializes_identically_from_either_source(ledger, entries) ->
 
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerow(csv_cells(texts))
+        assert lines[record["id"]][1] + "\r\n" == buffer.getvalue()
         cells = next(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
         assert cells == csv_cells(texts)
         assert all(cell[:1] not in FORMULA_START or cell.startswith("'") for cell in cells)
