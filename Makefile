@@ -46,7 +46,9 @@ clean-data:
 
 ## Run the bench scripts against existing bench ledgers (load them first with
 ## `python -m ledger_core --database-url URL demo --actions 1000000`) and write BENCHMARKS.md.
+## BENCH_ARGS=--skip-sidebyside leaves out the Datasette comparison (and its .venv-datasette).
 BENCH_SQLITE ?= sqlite:////tmp/perf-1m.db
 BENCH_POSTGRES ?= postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python bench/run_all.py --sqlite $(BENCH_SQLITE) --postgres $(BENCH_POSTGRES)
+	$(BIN)/python bench/run_all.py --sqlite $(BENCH_SQLITE) --postgres $(BENCH_POSTGRES) $(BENCH_ARGS)

@@ -4,7 +4,10 @@
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m
 
 Each URL must already hold demo data (`python -m ledger_core --database-url URL demo
---actions N`); a missing one is skipped. The machine, versions, the load average before
+--actions N`); a missing one is skipped. On the SQLite ledger, bench/bench_sidebyside.py
+also compares our query with its bare SQL and with Datasette (it builds `.venv-datasette`
+on its first run; `--skip-sidebyside` leaves it out, e.g. where that venv cannot be built),
+its figures also in bench/out/sidebyside.json. The machine, versions, the load average before
 each script and every script's table go into BENCHMARKS.md (figures depend on the
 machine and on what else runs on it: never a test).
 """
@@ -54,6 +57,8 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m")
     parser.add_argument("--repeat", default="10")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--skip-sidebyside", action="store_true",
+                        help="leave out bench_sidebyside.py (ours vs bare SQL vs Datasette, SQLite only)")
     args = parser.parse_args()
     sections = []
     for name, url in (("SQLite", args.sqlite), ("PostgreSQL", args.postgres)):
@@ -68,6 +73,9 @@ def main() -> None:
         sections.append(_run("bench_stats.py", "--url", url, "--repeat", args.repeat))
         sections.append(_run("bench_query.py", "--url", url, "--repeat", args.repeat, "--actions", "0"))
         sections.append(_run("bench_export.py", "--url", url, "--formats", "csv,jsonl", "--repeat", "2"))
+        if path is not None and not args.skip_sidebyside:
+            sections.append(_run("bench_sidebyside.py", "--url", url, "--repeat", args.repeat,
+                                 "--json", "bench/out/sidebyside.json"))
     header = f"""# Benchmarks
 
 Written by `make bench` (`bench/run_all.py`) on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
