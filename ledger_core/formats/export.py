@@ -157,13 +157,14 @@ def _stream(state: _State, fmt: str) -> Iterator[bytes]:
 
 
 def _lines(result: Any, encode: Callable[[Any], str] | None = None) -> Iterator[tuple[list[str], int]]:
-    """(lines, how many) in small runs, so a chunk stays near `CHUNK_SIZE`; each line is
-    the row's one column, or `encode(row)`."""
-    for partition in result.partitions(LINES_PER_PIECE):
-        if encode is None:
-            yield [row[0] for row in partition], len(partition)
-        else:
-            yield [encode(row) for row in partition], len(partition)
+    """(lines, how many) in runs of `LINES_PER_PIECE`, so a chunk stays near `CHUNK_SIZE`;
+    each line is the row's one column, or `encode(row)`. Rows are fetched `YIELD_PER` at a
+    time (a PostgreSQL server-side cursor makes a round trip per fetch)."""
+    for partition in result.partitions():
+        lines = [row[0] for row in partition] if encode is None else [encode(row) for row in partition]
+        for start in range(0, len(lines), LINES_PER_PIECE):
+            piece = lines[start:start + LINES_PER_PIECE]
+            yield piece, len(piece)
 
 
 def _json_pieces(result: Any, *, array: bool) -> Iterator[tuple[str, int]]:
