@@ -72,7 +72,7 @@ def main() -> None:
         sections.append(f"## {name} ({url})\n")
         sections.append(_run("bench_stats.py", "--url", url, "--repeat", args.repeat))
         sections.append(_run("bench_query.py", "--url", url, "--repeat", args.repeat, "--actions", "0"))
-        sections.append(_run("bench_export.py", "--url", url, "--formats", "csv,jsonl", "--repeat", "2"))
+        sections.append(_run("bench_export.py", "--url", url, "--formats", "csv,jsonl", "--repeat", "3"))
         if path is not None and not args.skip_sidebyside:
             sections.append(_run("bench_sidebyside.py", "--url", url, "--repeat", args.repeat,
                                  "--json", "bench/out/sidebyside.json"))

@@ -20,23 +20,52 @@ from .errors import LedgerError
 from .ledger import Ledger
 
 
-def _progress_printer(stream: TextIO, every_seconds: float = 2.0):  # type: ignore[no-untyped-def]
-    """A progress callback that prints at most every `every_seconds` (and once at the end)."""
+def _progress_printer(stream: TextIO, every_seconds: float = 2.0, total: int | None = None):  # type: ignore[no-untyped-def]
+    """A progress callback that prints at most every `every_seconds` (and once at the end).
+
+    With `total` (the records expected) each report is a bar with the share done and the
+    time left; on a terminal it is redrawn in place, elsewhere (a log) printed as lines."""
     started = time.monotonic()
     last = [started]
+    in_place = total is not None and stream.isatty()
 
     def show(line: int, report: IngestReport) -> None:
         now = time.monotonic()
         if line != -1 and now - last[0] < every_seconds:
             return
         last[0] = now
-        rate = report.processed / max(now - started, 1e-9)
-        prefix = "done" if line == -1 else "..."
-        print(f"{prefix} {report.processed:,} records ({report.added:,} added, "
-              f"{report.duplicates:,} duplicates, {report.refused:,} refused; {rate:,.0f}/s)",
-              file=stream, flush=True)
+        message = progress_line(report, now - started, total, final=line == -1)
+        if in_place:
+            print("\r" + message, end="\n" if line == -1 else "", file=stream, flush=True)
+        else:
+            print(message, file=stream, flush=True)
 
     return show
+
+
+def progress_line(report: IngestReport, elapsed: float, total: int | None, *, final: bool = False) -> str:
+    """`... 250,000 of 1,000,000 [#####...............]  25%, 12 s left (...; 4,000/s)`."""
+    rate = report.processed / max(elapsed, 1e-9)
+    counts = (f"({report.added:,} added, {report.duplicates:,} duplicates, {report.refused:,} refused; "
+              f"{rate:,.0f}/s)")
+    prefix = "done" if final else "..."
+    if not total:
+        return f"{prefix} {report.processed:,} records {counts}"
+    share = min(report.processed / total, 1.0)
+    bar = "#" * round(share * 20)
+    left = "" if final or rate <= 0 else f", {_duration((total - report.processed) / rate)} left"
+    return f"{prefix} {report.processed:,} of {total:,} records [{bar:<20}] {share:4.0%}{left} {counts}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -61,7 +90,7 @@ def cmd_demo(ledger: Ledger, args: argparse.Namespace) -> int:
     from .demo.loader import load_demo
 
     load_demo(ledger, actions=args.actions, seed=args.seed, end=args.end, out=sys.stdout,
-              progress=_progress_printer(sys.stderr))
+              progress=_progress_printer(sys.stderr, total=args.actions))
     return 0
 
 

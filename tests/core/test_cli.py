@@ -157,8 +157,9 @@ def test_ingest_missing_file_is_an_error_not_a_traceback(ledger, tmp_path):  # t
 def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-def]
     from ledger_core.demo import DEMO_PASSWORDS
 
-    code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
+    code, out, err = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
     assert code == 0 and "3000 added" in out
+    assert "done 3,000 of 3,000 records [####################] 100%" in err
     root = next(u for u in ledger.users() if u.role == "superuser")
     superuser = ledger.principal(root.id)
     assert ledger.query(superuser).total == 3000
@@ -168,6 +169,19 @@ def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-de
     code, out, _ = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-30")
     assert code == 0 and "nothing added" in out
     assert ledger.query(superuser).total == 3000
+
+
+def test_progress_line_shows_the_share_done_and_the_time_left() -> None:
+    from ledger_core.__main__ import progress_line
+    from ledger_core.contract.ingest import IngestReport
+
+    report = IngestReport(added=240_000, duplicates=10_000)
+    line = progress_line(report, elapsed=50.0, total=1_000_000)  # 5,000/s: 750,000 more take 150 s
+    assert line.startswith("... 250,000 of 1,000,000 records [#####               ]  25%, 2 min 30 s left")
+    assert "(240,000 added, 10,000 duplicates, 0 refused; 5,000/s)" in line
+    assert progress_line(report, elapsed=50.0, total=None) == (
+        "... 250,000 records (240,000 added, 10,000 duplicates, 0 refused; 5,000/s)")
+    assert "left" not in progress_line(report, elapsed=50.0, total=250_000, final=True)
 
 
 def test_export_writes_the_same_bytes_as_the_python_api(ledger, tmp_path) -> None:  # type: ignore[no-untyped-def]
