@@ -37,13 +37,11 @@ from ..store.db import (
     insert_for,
     locked_for_update,
     lost_a_race,
+    refresh_statistics,
     wire_text,
     write_transaction,
 )
-from ..store.db import (
-    analyze as refresh_statistics,
-)
-from ..store.schema import chain_heads, ledger_entries, ledger_names, organizations, runs, users
+from ..store.schema import ROLLUP_TABLES, chain_heads, ledger_entries, ledger_names, organizations, runs, users
 from ..store.types import format_decimal
 
 BATCH_SIZE = 5000
@@ -501,12 +499,13 @@ _KEPT_DURING_BULK = {"ix_le_id", "ix_le_org_seq"}
 
 def ensure_indexes(engine: Engine, *, analyze: bool = True) -> None:
     """Create any index of `ledger_entries` that is missing (after a bulk load, or one
-    that was interrupted), then refresh the planner's statistics."""
+    that was interrupted), then refresh the planner's statistics of the entries, the runs
+    and the rollups (`store.db.refresh_statistics`)."""
     with engine.begin() as conn:
         for index in sorted(ledger_entries.indexes, key=lambda ix: ix.name or ""):
             index.create(conn, checkfirst=True)
-        if analyze:
-            refresh_statistics(conn, ledger_entries)
+    if analyze:
+        refresh_statistics(engine, [ledger_entries, runs, *ROLLUP_TABLES])
 
 
 def _drop_query_indexes(engine: Engine) -> bool:

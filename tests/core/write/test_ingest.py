@@ -444,6 +444,31 @@ def test_bulk_load_into_an_empty_ledger_rebuilds_every_index(ledger):  # type: i
     assert (again.added, again.duplicates) == (0, 50)
 
 
+def test_bulk_load_refreshes_the_statistics_of_entries_and_rollups(ledger):  # type: ignore[no-untyped-def]
+    """A large first load leaves the planner statistics (and on PostgreSQL the visibility
+    map, by VACUUM) of the entries, runs and rollups fresh: without them the stats of a
+    freshly loaded 1M-row PostgreSQL ledger read 3-5x slower."""
+    from sqlalchemy import text
+
+    from ledger_core.store.db import is_postgresql
+
+    ledger.add_user("alice", org_id="acme", role="user", password="pw")
+    tables = ("ledger_entries", "runs", "rollup_outcomes", "rollup_actions", "rollup_runs", "rollup_durations")
+    with ledger.engine.connect() as conn:
+        before = conn.execute(text("SELECT now()")).scalar_one() if is_postgresql(conn) else None
+    ledger.ingest([rec(i) for i in range(50)], bulk=True)
+    with ledger.engine.connect() as conn:
+        if is_postgresql(conn):
+            rows = conn.execute(text(
+                "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema() AND relname = ANY(:names)"), {"names": list(tables)}).all()
+            assert {name for name, vacuumed, analyzed in rows if vacuumed and vacuumed >= before
+                    and analyzed and analyzed >= before} == set(tables)
+        else:
+            analyzed = set(conn.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars())
+            assert set(tables) <= analyzed
+
+
 def test_init_restores_indexes_an_interrupted_bulk_load_left_out(ledger):  # type: ignore[no-untyped-def]
     from sqlalchemy import inspect as sa_inspect
 
