@@ -139,9 +139,10 @@ ledger_entries = Table(
     Index("ix_le_duration", "duration_ms", "id"),
     Index("ix_le_org_outcome", "org_id", "outcome", "timestamp", "id"),
     Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp"),
-    # Migration 0008 (#8): the exact percentile of a date range reads one duration bucket's
-    # entries within the dates from this index alone.
+    # Migration 0008 (#8): the exact percentile of a date range (of one agent) reads one
+    # duration bucket's entries within the dates from an index alone.
     Index("ix_le_duration_time", "duration_ms", "timestamp"),
+    Index("ix_le_agent_duration", "agent_id", "duration_ms", "timestamp"),
 )
 
 chain_heads = Table(
@@ -230,8 +231,10 @@ Index("ix_rollup_actions_name", rollup_actions.c.grain, rollup_actions.c.action_
 Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.agent_id,
       rollup_durations.c.period, rollup_durations.c.org_id, rollup_durations.c.user_id,
       rollup_durations.c.bucket, rollup_durations.c.n)
-# Migration 0008 (#8): a date range's distinct runs and its actions, by period.
+# Migration 0008 (#8): a date range's distinct runs and its actions, by period; one agent's
+# distinct runs, in run order.
 Index("ix_rollup_runs_period", rollup_runs.c.grain, rollup_runs.c.period, rollup_runs.c.run_id)
+Index("ix_rollup_runs_agent", rollup_runs.c.grain, rollup_runs.c.agent_id, rollup_runs.c.run_id)
 Index("ix_rollup_actions_period", rollup_actions.c.grain, rollup_actions.c.period, rollup_actions.c.action_name,
       rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
 ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
