@@ -6,8 +6,9 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import Principal
 from ..contract.entry import ENTRY_FIELDS
-from ..contract.query import LedgerPage, LedgerQuery
+from ..contract.query import EntryFilters, LedgerPage, LedgerQuery
 from ..formats.wire import entry_from_row
+from ..store.db import supports_materialized_cte
 from ..store.schema import ledger_entries as le
 from ..rollups import read as rollups
 from .filters import where
@@ -22,22 +23,64 @@ SORT_COLUMNS = {
 ENTRY_COLUMNS = [le.c[name] for name in ENTRY_FIELDS]
 
 
-def order_by(sort_by: str, sort_order: str) -> list[ColumnElement]:
-    """Sort key from the allowlist, ties broken by id in the same direction."""
-    column = SORT_COLUMNS[sort_by]
+def order_by(sort_by: str, sort_order: str, key: ColumnElement | None = None,
+             id_column: ColumnElement = le.c.id) -> list[ColumnElement]:
+    """Sort key from the allowlist (or `key`, a column holding it), ties broken by id in
+    the same direction."""
+    column = SORT_COLUMNS[sort_by] if key is None else key
     if sort_order == "asc":
-        return [column.asc(), le.c.id.asc()]
-    return [column.desc(), le.c.id.desc()]
+        return [column.asc(), id_column.asc()]
+    return [column.desc(), id_column.desc()]
 
 
-def _page(condition: ColumnElement[bool], order: list[ColumnElement], limit: int, offset: int) -> Select:
-    """The page's rows. Past the first page, the rows skipped are only counted off an
-    index (the keys of the page are found first, then only those rows are read whole): a
-    plain OFFSET reads every skipped row from the table, which made a user's page 500 on
-    PostgreSQL at 1M actions take 626 ms instead of 24."""
-    if offset == 0:
+INDEXED_FILTERS = frozenset({"outcome", "action_name", "agent_id", "run_id", "min_cost", "max_cost",
+                             "start_date", "end_date"})
+"""Filters an index of `ledger_entries` can answer (search and the risk and compliance
+filters read every entry in scope)."""
+
+
+def _gathers_matches_first(conn: Connection, principal: Principal, request: LedgerQuery, offset: int,
+                           total: int) -> bool:
+    """Whether the page should come from a cost range's matches gathered by the indexes
+    first, rather than from a walk of the sort order's index that checks each row.
+
+    Costs are skewed (most actions cost fractions of a cent): PostgreSQL's planner expected
+    3,034 rows of a range that held 44 and walked the whole timestamp index, 0.8 s at 1M
+    actions against 6 ms gathered. A walk reads about (offset + page size) x scope / total
+    rows to fill the page, gathering about `total`: the matches are gathered when that is
+    fewer (for a user whose range holds 8% of her actions the walk stays faster)."""
+    used = {name for name in EntryFilters.model_fields if getattr(request, name) is not None}
+    if not used & {"min_cost", "max_cost"} or not used <= INDEXED_FILTERS:
+        return False
+    scope = rollups.count(conn, principal, EntryFilters())
+    return scope is not None and total * total < (offset + request.page_size) * scope
+
+
+def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool], request: LedgerQuery,
+          offset: int, total: int) -> Select:
+    """The page's rows.
+
+    - A cost range with few matches for its scope (`_gathers_matches_first`): their keys
+      and sort values are gathered first (a materialized CTE, by the filters' indexes) and sorted; only the
+      page's rows are read whole.
+    - Past the first page: the page's keys are found first (the rows skipped are counted
+      off an index), then only those rows are read. A plain OFFSET reads every skipped row
+      from the table: a user's page 500 on PostgreSQL at 1M actions took 626 ms, not 24.
+    """
+    order = order_by(request.sort_by, request.sort_order)
+    limit = request.page_size
+    if _gathers_matches_first(conn, principal, request, offset, total):
+        gathered = select(le.c.org_id, le.c.id, SORT_COLUMNS[request.sort_by].label("sort_key")).where(
+            condition).cte("matches")
+        if supports_materialized_cte(conn):
+            gathered = gathered.prefix_with("MATERIALIZED")
+        keys = (select(gathered.c.org_id, gathered.c.id)
+                .order_by(*order_by(request.sort_by, request.sort_order, gathered.c.sort_key, gathered.c.id))
+                .limit(limit).offset(offset).subquery())
+    elif offset == 0:
         return select(*ENTRY_COLUMNS).where(condition).order_by(*order).limit(limit)
-    keys = select(le.c.org_id, le.c.id).where(condition).order_by(*order).limit(limit).offset(offset).subquery()
+    else:
+        keys = select(le.c.org_id, le.c.id).where(condition).order_by(*order).limit(limit).offset(offset).subquery()
     return (select(*ENTRY_COLUMNS)
             .join_from(le, keys, and_(le.c.org_id == keys.c.org_id, le.c.id == keys.c.id))
             .order_by(*order))
@@ -52,7 +95,6 @@ def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> L
     offset = request.page * request.page_size
     rows = []
     if offset < total:
-        order = order_by(request.sort_by, request.sort_order)
-        rows = conn.execute(_page(condition, order, request.page_size, offset)).mappings().all()
+        rows = conn.execute(_page(conn, principal, condition, request, offset, total)).mappings().all()
     items = [entry_from_row(row) for row in rows]
     return LedgerPage.build(items, total, request.page, request.page_size)

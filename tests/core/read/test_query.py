@@ -565,3 +565,34 @@ def test_any_filter_combination_matches_the_oracle(data: Dataset, filters, sort,
     assert got == oracle_ids(data.frame, sort_by=sort_by, sort_order=sort_order, **filters), (filters, sort)
     first = data.ledger.query(data.root, page_size=page_size, sort_by=sort_by, sort_order=sort_order, **filters)
     assert [str(i.id) for i in first.items] == got[:page_size] and first.total == len(got)
+
+
+@pytest.mark.parametrize("gather", [True, False])
+@pytest.mark.parametrize(("sort_by", "sort_order"), SORTS)
+def test_a_cost_range_reads_the_same_pages_gathered_or_walked(data: Dataset, monkeypatch, gather: bool,
+                                                               sort_by: str, sort_order: str) -> None:  # type: ignore[no-untyped-def]
+    """Both ways of reading a cost range's page (its matches gathered first, or the sort
+    order's index walked) give the oracle's rows on every page, ties included."""
+    from ledger_core.read import query as query_module
+
+    monkeypatch.setattr(query_module, "_gathers_matches_first", lambda *args: gather)
+    for cost in ({"min_cost": "0.0123", "max_cost": "0.5"}, {"min_cost": "0.0123", "max_cost": "0.0123"}):
+        ids = _walk(data, 25, sort_by=sort_by, sort_order=sort_order, **cost)
+        assert ids == oracle_ids(data.frame, sort_by=sort_by, sort_order=sort_order, **cost)
+
+
+def test_only_a_selective_cost_range_gathers_its_matches_first(data: Dataset) -> None:
+    from ledger_core.contract.query import LedgerQuery
+    from ledger_core.read.query import _gathers_matches_first
+    from ledger_core.store.db import read_snapshot
+
+    with read_snapshot(data.ledger.engine) as conn:
+        def gathers(total: int, offset: int = 0, **params: Any) -> bool:
+            return _gathers_matches_first(conn, data.root, LedgerQuery.parse(**params), offset, total)
+
+        scope = data.ledger.query(data.root, page_size=1).total
+        assert gathers(1, min_cost="0.5")  # 1 of the whole scope: a walk would read all of it
+        assert gathers(1, max_cost="0.5", outcome="error")
+        assert not gathers(scope, min_cost="0")  # every row matches: the walk stops at once
+        assert not gathers(1, outcome="error")  # not a cost range
+        assert not gathers(1, min_cost="0.5", search="query")  # search reads every entry anyway
