@@ -54,14 +54,16 @@ def _run(script: str, *args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", default="sqlite:////tmp/perf-1m.db")
-    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m")
+    parser.add_argument("--postgres", action="append",
+                        help="a PostgreSQL bench ledger (repeat for several sizes; default: ledger_bench_1m)")
     parser.add_argument("--repeat", default="10")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
     parser.add_argument("--skip-sidebyside", action="store_true",
                         help="leave out bench_sidebyside.py (ours vs bare SQL vs Datasette, SQLite only)")
     args = parser.parse_args()
+    postgres = args.postgres or ["postgresql+psycopg://postgres@127.0.0.1:5432/ledger_bench_1m"]
     sections = []
-    for name, url in (("SQLite", args.sqlite), ("PostgreSQL", args.postgres)):
+    for name, url in (("SQLite", args.sqlite), *(("PostgreSQL", url) for url in postgres)):
         path = url.removeprefix("sqlite:///") if url.startswith("sqlite") else None
         if path is not None and not Path(path).exists():
             sections.append(f"## {name}\n\nskipped: {path} does not exist\n")
@@ -81,7 +83,7 @@ def main() -> None:
 Written by `make bench` (`bench/run_all.py`) on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
 
 - Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}
-- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {_postgres_version(args.postgres)}
+- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {_postgres_version(postgres[0])}
 - Data: the deterministic demo data set (`python -m ledger_core demo --actions N`: 4 organizations,
   20 users, 18 months); N is in each table's heading. Warm runs, times in ms (p50 / p95),
   matching totals in brackets. Other jobs may share the machine: the load average is noted
