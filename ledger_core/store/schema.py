@@ -140,9 +140,9 @@ ledger_entries = Table(
     Index("ix_le_org_outcome", "org_id", "outcome", "timestamp", "id"),
     Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp"),
     # Migration 0008 (#8): the exact percentile of a date range (of one agent) reads one
-    # duration bucket's entries within the dates from an index alone.
-    Index("ix_le_duration_time", "duration_ms", "timestamp"),
-    Index("ix_le_agent_duration", "agent_id", "duration_ms", "timestamp"),
+    # duration bucket's entries within the dates from this index alone. Not led by the
+    # agent: SQLite would read an agent's pages through it and sort them all.
+    Index("ix_le_duration_time", "duration_ms", "timestamp", "agent_id"),
 )
 
 chain_heads = Table(
@@ -235,6 +235,11 @@ Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.
 # distinct runs, in run order.
 Index("ix_rollup_runs_period", rollup_runs.c.grain, rollup_runs.c.period, rollup_runs.c.run_id)
 Index("ix_rollup_runs_agent", rollup_runs.c.grain, rollup_runs.c.agent_id, rollup_runs.c.run_id)
+# ... and one agent's daily series and actions (index-only).
+Index("ix_rollup_outcomes_agent", rollup_outcomes.c.grain, rollup_outcomes.c.agent_id, rollup_outcomes.c.period,
+      rollup_outcomes.c.outcome, rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac)
+Index("ix_rollup_actions_agent", rollup_actions.c.grain, rollup_actions.c.agent_id, rollup_actions.c.period,
+      rollup_actions.c.action_name, rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
 Index("ix_rollup_actions_period", rollup_actions.c.grain, rollup_actions.c.period, rollup_actions.c.action_name,
       rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
 ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
