@@ -143,6 +143,8 @@ ledger_entries = Table(
     # duration bucket's entries within the dates from this index alone. Not led by the
     # agent: SQLite would read an agent's pages through it and sort them all.
     Index("ix_le_duration_time", "duration_ms", "timestamp", "agent_id"),
+    # ... and a user's sort by cost and cost range.
+    Index("ix_le_user_cost", "user_id", "org_id", "cost_usd", "id"),
 )
 
 chain_heads = Table(
