@@ -8,14 +8,13 @@ first/last timestamps.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any, Iterable
 
 from sqlalchemy import Connection, Table, select
 
 from ..contract.common import RISK_LEVELS
-from ..store.db import bulk_upsert
+from ..formats.wire import format_timestamp
+from ..store.db import bulk_upsert, stored_forms
 from ..store.schema import (
     ledger_entries,
     rollup_actions,
@@ -23,10 +22,9 @@ from ..store.schema import (
     rollup_outcomes,
     rollup_runs,
 )
-from ..store.types import COST_SCALE
+from ..store.types import COST_SCALE, format_decimal
 from .buckets import bucket_of
 
-_UNIT = 10 ** COST_SCALE
 RISK_COLUMNS = tuple(f"risk_{level}" for level in RISK_LEVELS)
 """rollup_outcomes' count of entries per risk level."""
 ALL_AGENTS = ""
@@ -38,34 +36,35 @@ _SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
 
 ENTRY_COLUMNS = ("org_id", "user_id", "agent_id", "action_name", "risk_level", "outcome",
                  "timestamp", "cost_usd", "duration_ms", "run_id")
-"""The entry fields `record` reads."""
+"""The entry fields `record` reads, in their wire form (`formats.wire`): the timestamp as
+UTC text with microseconds, the cost as plain decimal text, the run id as canonical text."""
 
 
-def cost_parts(cost: Decimal) -> tuple[int, int]:
-    """(whole dollars, 10^-10 USD fractions) of a non-negative cost."""
-    return divmod(int(cost.scaleb(COST_SCALE)), _UNIT)
-
-
-def _periods(moment: datetime) -> tuple[tuple[str, str], tuple[str, str]]:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
-    day = moment.date().isoformat()  # zero-padded years, unlike strftime
-    return ("day", day), ("month", day[:7])
+def cost_parts(cost: str) -> tuple[int, int]:
+    """(whole dollars, 10^-10 USD fractions) of a non-negative cost's plain decimal text
+    (`store.types.format_decimal`: no exponent, at most `COST_SCALE` places)."""
+    whole, _, fraction = cost.partition(".")
+    return int(whole), int(fraction.ljust(COST_SCALE, "0")) if fraction else 0
 
 
 def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
-    """Add `entries` (dicts with `ENTRY_COLUMNS`, as stored) to every rollup, on `conn`
-    (the caller's transaction)."""
+    """Add `entries` (dicts with `ENTRY_COLUMNS`) to every rollup, on `conn` (the caller's
+    transaction).
+
+    Periods come from the wire text (`YYYY-MM-DD` and `YYYY-MM` of the UTC instant), and
+    the first and last instants of a row are its least and greatest wire texts (fixed
+    width: their order is the instants' order)."""
     outcomes: dict[tuple, list[Any]] = {}
     actions: dict[tuple, list[int]] = {}
-    run_rows: dict[tuple, list[int]] = {}
-    durations: dict[tuple, list[int]] = {}
+    run_rows: dict[tuple, int] = {}
+    durations: dict[tuple, int] = {}
     for e in entries:
         whole, frac = cost_parts(e["cost_usd"])
         moment, duration, agent = e["timestamp"], e["duration_ms"], e["agent_id"]
-        risk = _RISK_INDEX[e["risk_level"]]
-        for grain, period in _periods(moment):
-            scope = (grain, e["org_id"], e["user_id"], period, agent)
+        org, user, run, bucket = e["org_id"], e["user_id"], e["run_id"], bucket_of(duration)
+        risk = 6 + _RISK_INDEX[e["risk_level"]]
+        for grain, period in (("day", moment[:10]), ("month", moment[:7])):
+            scope = (grain, org, user, period, agent)
             row = outcomes.get(key := (*scope, e["outcome"]))
             if row is None:
                 row = outcomes[key] = [0, 0, 0, 0, moment, moment, 0, 0, 0, 0]
@@ -73,9 +72,11 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
             row[1] += whole
             row[2] += frac
             row[3] += duration
-            row[4] = min(row[4], moment)
-            row[5] = max(row[5], moment)
-            row[6 + risk] += 1
+            if moment < row[4]:
+                row[4] = moment
+            elif moment > row[5]:
+                row[5] = moment
+            row[risk] += 1
             row = actions.get(key := (*scope, e["action_name"]))
             if row is None:
                 actions[key] = [1, whole, frac]
@@ -83,19 +84,26 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
                 row[0] += 1
                 row[1] += whole
                 row[2] += frac
-            key = (*scope, e["run_id"])
-            run_rows[key] = [run_rows.get(key, (0,))[0] + 1]
-            bucket = bucket_of(duration)
-            for key in ((*scope, bucket), (grain, e["org_id"], e["user_id"], period, ALL_AGENTS, bucket)):
-                durations[key] = [durations.get(key, (0,))[0] + 1]
-    _upsert(conn, rollup_outcomes, outcomes, ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at",
-                                              *RISK_COLUMNS))
-    _upsert(conn, rollup_actions, actions, ("n", "cost_whole", "cost_frac"))
-    _upsert(conn, rollup_runs, run_rows, ("n",))
-    _upsert(conn, rollup_durations, durations, ("n",))
+            key = (*scope, run)
+            run_rows[key] = run_rows.get(key, 0) + 1
+            key = (*scope, bucket)
+            durations[key] = durations.get(key, 0) + 1
+            key = (grain, org, user, period, ALL_AGENTS, bucket)
+            durations[key] = durations.get(key, 0) + 1
+    uuid_form, instant_form, _ = stored_forms(conn)
+    _upsert(conn, rollup_outcomes, [(*key, n, whole, frac, duration, instant_form(first), instant_form(last), *risks)
+                                    for key, (n, whole, frac, duration, first, last, *risks) in outcomes.items()],
+            ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at", *RISK_COLUMNS),
+            raw=frozenset({"first_at", "last_at"}))
+    _upsert(conn, rollup_actions, [(*key, *values) for key, values in actions.items()],
+            ("n", "cost_whole", "cost_frac"))
+    _upsert(conn, rollup_runs, [(*key[:-1], uuid_form(key[-1]), n) for key, n in run_rows.items()], ("n",),
+            raw=frozenset({"run_id"}))
+    _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
 
 
-def _upsert(conn: Connection, table: Table, rows: dict[tuple, list[Any]], measures: tuple[str, ...]) -> None:
+def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measures: tuple[str, ...],
+            raw: frozenset[str] = frozenset()) -> None:
     keys = [c.name for c in table.primary_key.columns]
     updates = {}
     for name in measures:
@@ -105,8 +113,7 @@ def _upsert(conn: Connection, table: Table, rows: dict[tuple, list[Any]], measur
         else:
             better = "<" if name == "first_at" else ">"
             updates[name] = f"CASE WHEN {new} {better} {stored} THEN {new} ELSE {stored} END"
-    bulk_upsert(conn, table, [*keys, *measures], [(*key, *values) for key, values in rows.items()],
-                keys=keys, updates=updates)
+    bulk_upsert(conn, table, [*keys, *measures], rows, keys=keys, updates=updates, raw=raw)
 
 
 BACKFILL_BATCH = 50_000
@@ -128,7 +135,8 @@ def backfill(conn: Connection) -> int:
             rows = conn.execute(statement).mappings().all()
             if not rows:
                 break
-            record(conn, rows)
+            record(conn, [{**row, "timestamp": format_timestamp(row["timestamp"]), "run_id": str(row["run_id"]),
+                           "cost_usd": format_decimal(row["cost_usd"])} for row in rows])
             done += len(rows)
             last = rows[-1]["id"]
     return done

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -180,13 +181,14 @@ def insert_for(bind: Bind, table: Table) -> Any:
     return (pg_insert if is_postgresql(bind) else sqlite_insert)(table)
 
 
-def id_in(bind: Bind, column: Any, ids: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN ids` for a UUID column: on PostgreSQL one array parameter (`= ANY(:ids)`),
-    which costs far less to send and parse than thousands of separate parameters. (SQLite
-    takes at most `MAX_SQLITE_PARAMETERS` per statement: chunk longer lists.)"""
+def id_in(bind: Bind, column: Any, ids: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN ids` for a UUID column and ids as canonical text (`str(uuid)`): on
+    PostgreSQL one array parameter (`= ANY(:ids)`), which costs far less to send and parse
+    than thousands of separate parameters. (SQLite takes at most `MAX_SQLITE_PARAMETERS`
+    per statement: chunk longer lists.)"""
     if is_postgresql(bind):
-        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Uuid()), unique=True))
-    return column.in_(list(ids))
+        return column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Uuid(as_uuid=False)), unique=True))
+    return type_coerce(column, Uuid(as_uuid=False)).in_(list(ids))
 
 
 MAX_SQLITE_PARAMETERS = 30_000  # below SQLite's 32,766 bound parameters
@@ -232,7 +234,7 @@ def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
 
 
 def bulk_upsert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                *, keys: Sequence[str], updates: dict[str, str]) -> None:
+                *, keys: Sequence[str], updates: dict[str, str], raw: frozenset[str] = frozenset()) -> None:
     """Insert rows, or update the row with the same `keys`: `updates` maps a column to its
     new value as SQL over the stored row (`<table>.<column>`) and the new one
     (`excluded.<column>`); names and expressions come from code, never from input.
@@ -240,6 +242,7 @@ def bulk_upsert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     SQLite: one executemany of a plain-SQL statement (its C loop), values through their
     column type's bind processor (SQLAlchemy's compiled multi-row VALUES took seconds per
     thousand rows to compile). PostgreSQL: COPY into a temp table, then one INSERT ... SELECT.
+    Values of the `raw` columns go in as they are (`stored_forms`).
     """
     if not rows:
         return
@@ -259,7 +262,7 @@ def bulk_upsert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
         conn.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {staging} {conflict}")
         return
     statement = f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join('?' for _ in columns)}) {conflict}"
-    conn.exec_driver_sql(statement, _bound(conn, table, columns, rows))
+    conn.exec_driver_sql(statement, _bound(conn, table, columns, rows, raw))
 
 
 def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]],
@@ -281,6 +284,23 @@ def _bound(conn: Connection, table: Table, columns: Sequence[str], rows: Sequenc
             values[position] = process(values[position])
         bound.append(tuple(values))  # exec_driver_sql takes a list of tuples
     return bound
+
+
+def stored_forms(bind: Bind) -> tuple[Callable[[str], str], Callable[[str], str], Callable[[Decimal], Any]]:
+    """(uuid, instant, cost): what a `Uuid`, a `UTCDateTime` and an `ExactDecimal` column
+    store, from an id's canonical text, an instant's wire text (`formats.wire.
+    format_timestamp`: UTC, microseconds, `Z`) and a Decimal, with string work only.
+
+    A bulk load binds these as they are: the columns' own bind processors (and psycopg's
+    adapters for UUID, datetime and Decimal objects) cost more per row than the rest of
+    writing it. `tests/core/store/test_db.py` holds them equal to the processors.
+    """
+    if is_postgresql(bind):
+        return str, str, str  # COPY's and the casts' text input of uuid, timestamptz, numeric
+    scale = Decimal(1).scaleb(COST_SCALE)
+    return (lambda text: text.replace("-", ""),
+            lambda wire: f"{wire[:10]} {wire[11:26]}",
+            lambda cost: int((cost * scale).to_integral_value()))
 
 
 def refresh_statistics(engine: Engine, tables: Sequence[Table]) -> None:

@@ -7,10 +7,17 @@ each batch in one transaction that also extends every organization's hash chain.
 from __future__ import annotations
 
 import codecs
+import gc
 import math
+import multiprocessing
 import random
 import re
+import threading
 import time
+import uuid
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Uuid, insert, select, type_coerce, update
 from sqlalchemy.exc import DBAPIError
 
 from ..clock import now_utc
@@ -26,7 +33,7 @@ from ..contract.common import Principal, reject_nul, shorten, to_ledger_error
 from ..contract.entry import NESTED_FIELDS, EntryIn
 from ..contract.ingest import IngestReport, Refusal
 from ..errors import FileUnreadable
-from ..formats.canonical import GENESIS_HASH, entry_hash, nested_json
+from ..formats.canonical import GENESIS_HASH, canonical_bytes, chain_hash, nested_json
 from ..formats.wire import format_timestamp, loads_line
 from ..integrity.checkpoints import sign_chain_heads
 from ..rollups import maintain as rollups
@@ -38,6 +45,7 @@ from ..store.db import (
     locked_for_update,
     lost_a_race,
     refresh_statistics,
+    stored_forms,
     wire_text,
     write_transaction,
 )
@@ -45,6 +53,9 @@ from ..store.schema import ROLLUP_TABLES, chain_heads, ledger_entries, ledger_na
 from ..store.types import format_decimal
 
 BATCH_SIZE = 5000
+BULK_BATCH_SIZE = 20_000
+"""A bulk load's batches are larger: a batch adds each rollup row it touches once, and
+the demo's actions at 10M-scale density touched a quarter as many per action."""
 WRITE_ATTEMPTS = 8
 """A batch that lost a race with a concurrent writer (a unique id or run stored meanwhile,
 a deadlock) is written again, at most this many times in all; each attempt re-reads what
@@ -57,32 +68,36 @@ _MAX_DEPTH = 64
 _MAX_INT_BITS = 2990  # about 900 decimal digits: Python refuses to print ints of 4300+
 
 
-@dataclass
-class _Unparsed:
-    reason: str
+@dataclass(slots=True)
+class _Line:
+    """A line of a JSONL file, parsed where it is validated (in the worker, for a bulk load)."""
+    raw: bytes
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; unparseable lines carry the reason.
+def read_jsonl(path: str | Path) -> Iterator[tuple[int, _Line]]:
+    """(line number, line) for each non-blank line.
 
-    Lines are split as bytes and decoded one by one, so a line that is not UTF-8 is
-    refused alone (a text-mode reader fails on a whole buffered chunk instead).
+    Lines are split as bytes and decoded one by one (`_parse`), so a line that is not
+    UTF-8 is refused alone (a text-mode reader fails on a whole buffered chunk instead).
     """
     with open(path, "rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
             if line_no == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield line_no, _Unparsed(f"not valid UTF-8 ({exc.reason})")
-                continue
-            if not line.strip():
-                continue
-            try:
-                yield line_no, loads_line(line)
-            except (ValueError, RecursionError) as exc:  # ValueError: also integers of 4300+ digits
-                yield line_no, _Unparsed(f"not valid JSON ({getattr(exc, 'msg', exc)})")
+            if raw.strip() and (raw.isascii() or raw.decode("utf-8", "replace").strip()):  # blank lines
+                yield line_no, _Line(raw)
+
+
+def _parse(line: _Line) -> Any:
+    """The line's JSON value; raises ValueError with the reason."""
+    try:
+        text = line.raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid UTF-8 ({exc.reason})") from None
+    try:
+        return loads_line(text)
+    except (ValueError, RecursionError) as exc:  # ValueError: also integers of 4300+ digits
+        raise ValueError(f"not valid JSON ({getattr(exc, 'msg', exc)})") from None
 
 
 def _json_ready(value: Any, where: str, depth: int = 0) -> Any:
@@ -162,8 +177,8 @@ def _encodes(text: str) -> bool:
 
 def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
     """Raw record -> JSON-form fields; raises ValueError with the reason."""
-    if isinstance(raw, _Unparsed):
-        raise ValueError(raw.reason)
+    if isinstance(raw, _Line):
+        raw = _parse(raw)
     if not isinstance(raw, dict):
         raise ValueError("a record must be a JSON object")
     try:
@@ -176,7 +191,7 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
             f"only the caller's own actions ({owner.user_id!r}, {owner.org_id!r}) may be ingested"
         )
     compliance = record.compliance.model_dump(mode="json") if record.compliance is not None else None
-    return {
+    fields = {
         "id": str(record.id),
         "run_id": str(record.run_id),
         "timestamp": format_timestamp(record.timestamp),
@@ -196,11 +211,95 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
             "metadata": _nested_text(record.metadata, "metadata"),
             "compliance": _nested_text(compliance, "compliance"),
         },
-        "_timestamp": record.timestamp,
-        "_cost": record.cost_usd,
-        "_id": record.id,
-        "_run_id": record.run_id,
     }
+    fields["_canonical"] = canonical_bytes(fields, fields["_json"])
+    return fields
+
+
+def _with_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Add the instant and the cost as values (`_timestamp`, `_cost`) to validated
+    `fields`, which hold only texts and numbers: those cross from a worker process several
+    times faster than datetime and Decimal objects. Ids stay canonical text (UUID objects
+    hash and compare in Python code, which took more of a bulk load than its inserts)."""
+    fields["_timestamp"] = datetime.fromisoformat(fields["timestamp"])
+    fields["_cost"] = Decimal(fields["cost_usd"])
+    return fields
+
+
+def _prepare(pairs: list[tuple[int, Any]], owner: Principal | None) -> tuple[list[tuple[int, dict[str, Any]]],
+                                                                             list[Refusal]]:
+    """Validate a chunk of (line, raw record) pairs: (the valid ones as fields, the
+    refusals). A pure function of its input, so a worker process can run it."""
+    valid: list[tuple[int, dict[str, Any]]] = []
+    refusals: list[Refusal] = []
+    with _collector_paused():
+        for line, raw in pairs:
+            try:
+                valid.append((line, _validate(raw, owner)))
+            except ValueError as exc:
+                refusals.append(Refusal(line, str(exc)))
+    return valid, refusals
+
+
+PREFETCH = 3
+"""Chunks a worker process validates ahead of the writer."""
+
+
+def may_fork() -> bool:
+    """Whether a worker process may be forked: only from a single-threaded process (the
+    command line). A fork copies one thread, so a lock another thread held (a threaded
+    server's) would stay locked forever in the child; `spawn` instead re-runs the caller's
+    main script, which a script without a `__main__` guard does not survive."""
+    return threading.active_count() == 1
+
+
+def _chunked(pairs: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for pair in pairs:
+        chunk.append(pair)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _prepared(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: int,
+              parallel: bool) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]]:
+    """`_prepare` of each chunk of `pairs`, in order. `parallel`: in a worker process,
+    a few chunks ahead, while this process writes (validation is about a third of a bulk
+    load's work, the writing and the database the rest)."""
+    chunks = _chunked(pairs, size)
+    if not parallel:
+        for chunk in chunks:
+            yield _prepare(chunk, owner)
+        return
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        pending: deque[Future] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_prepare, chunk, owner))
+            if len(pending) > PREFETCH:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, then collect only what this block left in the
+    youngest generation. Ingest builds many short-lived objects and no reference cycles of
+    its own; automatic collections kept rescanning them (a quarter of a bulk load's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect(0)
 
 
 class _Ingestor:
@@ -216,27 +315,33 @@ class _Ingestor:
     def refuse(self, line: int, reason: str) -> None:
         self.report.refusals.append(Refusal(line, reason))
 
-    def run(self, records: Iterable[tuple[int, Any]], progress: ProgressCallback | None) -> IngestReport:
+    def run(self, records: Iterable[tuple[int, Any]], progress: ProgressCallback | None,
+            *, batch_size: int = BATCH_SIZE, parallel: bool = False) -> IngestReport:
         batch: list[tuple[int, dict[str, Any]]] = []
-        for line, raw in records:
-            try:
-                fields = _validate(raw, self.owner)
-                self._check_owner_exists(fields)
-            except ValueError as exc:
-                self.refuse(line, str(exc))
-                continue
-            batch.append((line, fields))
-            if len(batch) >= BATCH_SIZE:
-                self._write(batch)
-                batch = []
-                if progress:
-                    progress(line, self.report)
+        for valid, refusals in _prepared(records, self.owner, batch_size, parallel):
+            self.report.refusals.extend(refusals)
+            for line, fields in valid:
+                try:
+                    self._check_owner_exists(fields)
+                except ValueError as exc:
+                    self.refuse(line, str(exc))
+                    continue
+                batch.append((line, _with_values(fields)))
+                if len(batch) >= batch_size:
+                    self._write_batch(batch, progress)
+                    batch = []
         if batch:
-            self._write(batch)
+            self._write_batch(batch, progress)
         if progress:
             progress(-1, self.report)
         self.report.refusals.sort(key=lambda r: r.line)
         return self.report
+
+    def _write_batch(self, batch: list[tuple[int, dict[str, Any]]], progress: ProgressCallback | None) -> None:
+        with _collector_paused():
+            self._write(batch)
+        if progress:
+            progress(batch[-1][0], self.report)
 
     def _check_owner_exists(self, fields: dict[str, Any]) -> None:
         org_id, user_id = fields["org_id"], fields["user_id"]
@@ -265,15 +370,15 @@ class _Ingestor:
     def _write_once(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
         with write_transaction(self.engine) as conn:
             heads = self._lock_heads(conn, {fields["org_id"] for _, fields in batch})
-            hashes = _stored_hashes(conn, [fields["_id"] for _, fields in batch])
+            hashes = _stored_hashes(conn, [fields["id"] for _, fields in batch])
             # An identical re-send has the stored entry's hash: only the others are read whole.
-            differing = [fields["_id"] for _, fields in batch
-                         if fields["_id"] in hashes and not _same_hash(fields, hashes[fields["_id"]])]
+            differing = [fields["id"] for _, fields in batch
+                         if fields["id"] in hashes and not _same_hash(fields, hashes[fields["id"]])]
             contents = _stored_contents(conn, differing) if differing else {}
             refusals, fresh, duplicates = self._check_runs(conn, batch, hashes, contents)
             rows = self._chain(conn, heads, [fields for _, fields in fresh])
             _insert_entries(conn, sorted(rows, key=lambda row: row["id"]))  # one lock order for all writers
-            rollups.record(conn, rows)
+            rollups.record(conn, [fields for _, fields in fresh])
             names = self._record_names(conn, rows)
         self.names.update(names)  # only once committed: a retried batch records them again
         self.report.duplicates += duplicates
@@ -312,41 +417,43 @@ class _Ingestor:
         An id counts as stored only once an entry with it is accepted: a refused entry does
         not turn a later, valid one with the same id into a "duplicate" that is never stored.
         """
-        run_ids = list({fields["_run_id"] for _, fields in batch})
-        known: dict[Any, Any] = {}
+        run_ids = list({fields["run_id"] for _, fields in batch})
+        known: dict[str, Any] = {}
         for chunk in _chunks(run_ids, MAX_SQLITE_PARAMETERS):
             for row in conn.execute(select(runs).where(id_in(conn, runs.c.id, chunk))).mappings():
-                known[row["id"]] = dict(row)
+                known[str(row["id"])] = dict(row)
         refusals: list[Refusal] = []
         accepted: list[tuple[int, dict[str, Any]]] = []
+        earlier: dict[str, dict[str, Any]] = {}  # accepted in this batch, by id
         new_runs: dict[Any, dict[str, Any]] = {}
         changed: set[Any] = set()
         duplicates = 0
         for line, fields in batch:
-            entry_id = fields["_id"]
+            entry_id = fields["id"]
             if entry_id in hashes and _same_hash(fields, hashes[entry_id]):
                 duplicates += 1
                 continue
-            if entry_id in contents:
-                conflict = self._duplicate_or_conflict(line, fields, contents[entry_id])
+            if entry_id in contents or entry_id in earlier:
+                stored = contents[entry_id] if entry_id in contents else _content(earlier[entry_id])
+                conflict = self._duplicate_or_conflict(line, fields, stored)
                 if conflict is None:
                     duplicates += 1
                 else:
                     refusals.append(conflict)
                 continue
-            run_id = fields["_run_id"]
+            run_id = fields["run_id"]
             run = known.get(run_id) or new_runs.get(run_id)
             if run is not None and (run["org_id"], run["user_id"]) != (fields["org_id"], fields["user_id"]):
                 owner = f"user {run['user_id']!r} of organization {run['org_id']!r}"
                 refusals.append(Refusal(line, f"run {run_id} belongs to {owner}"))
                 continue
-            contents[entry_id] = _content(fields)
+            earlier[entry_id] = fields
             accepted.append((line, fields))
             moment: datetime = fields["_timestamp"]
             failed = fields["outcome"] == "error"
             if run is None:
                 new_runs[run_id] = {
-                    "org_id": fields["org_id"], "id": run_id, "user_id": fields["user_id"],
+                    "org_id": fields["org_id"], "id": uuid.UUID(run_id), "user_id": fields["user_id"],
                     "agent_id": fields["agent_id"], "started_at": moment, "ended_at": moment,
                     "status": "failed" if failed else "completed",
                 }
@@ -364,7 +471,7 @@ class _Ingestor:
             run = known[run_id]
             conn.execute(
                 update(runs)
-                .where(runs.c.org_id == run["org_id"], runs.c.id == run_id)
+                .where(runs.c.org_id == run["org_id"], runs.c.id == run["id"])
                 .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"])
             )
         return refusals, accepted, duplicates
@@ -384,26 +491,29 @@ class _Ingestor:
     def _chain(self, conn: Connection, heads: dict[str, dict[str, Any]],
                batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Hash-chain the batch per organization, in ingest order, and move the chain heads
-        (`heads`, locked by `_lock_heads`)."""
+        (`heads`, locked by `_lock_heads`). The rows hold the values as the columns store
+        them (`store.db.stored_forms`)."""
         present = {fields["org_id"] for fields in batch}
         heads = {org_id: head for org_id, head in heads.items() if org_id in present}
         ingested_at = now_utc()
+        uuid_form, instant_form, cost_form = stored_forms(conn)
+        stored_at = instant_form(format_timestamp(ingested_at))
         rows = []
         for fields in batch:
             head = heads[fields["org_id"]]
             prev = head["last_hash"]
-            digest = entry_hash(fields, prev, fields["_json"])
+            digest = chain_hash(fields["_canonical"], prev)
             head["last_hash"] = digest
             head["count"] += 1
             rows.append({
-                "org_id": fields["org_id"], "id": fields["_id"], "seq": head["count"],
-                "run_id": fields["_run_id"], "timestamp": fields["_timestamp"],
+                "org_id": fields["org_id"], "id": uuid_form(fields["id"]), "seq": head["count"],
+                "run_id": uuid_form(fields["run_id"]), "timestamp": instant_form(fields["timestamp"]),
                 "action_name": fields["action_name"], "agent_id": fields["agent_id"],
-                "outcome": fields["outcome"], "cost_usd": fields["_cost"],
+                "outcome": fields["outcome"], "cost_usd": cost_form(fields["_cost"]),
                 "duration_ms": fields["duration_ms"], "risk_level": fields["risk_level"],
                 "user_id": fields["user_id"], **fields["_json"],
                 "error_message": fields["error_message"], "blocked_reason": fields["blocked_reason"],
-                "entry_hash": digest, "prev_hash": prev, "ingested_at": ingested_at,
+                "entry_hash": digest, "prev_hash": prev, "ingested_at": stored_at,
             })
         for org_id, head in heads.items():
             values = {"last_hash": head["last_hash"], "count": head["count"], "updated_at": ingested_at}
@@ -446,11 +556,14 @@ def _content(fields: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-def _stored_hashes(conn: Connection, ids: list[Any]) -> dict[Any, tuple[str, str]]:
-    """(entry_hash, prev_hash) of the stored entries among `ids`, by id."""
-    found: dict[Any, tuple[str, str]] = {}
+_ID_TEXT = type_coerce(ledger_entries.c.id, Uuid(as_uuid=False))  # read as canonical text
+
+
+def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(entry_hash, prev_hash) of the stored entries among `ids`, by id (canonical text)."""
+    found: dict[str, tuple[str, str]] = {}
     for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
-        statement = select(ledger_entries.c.id, ledger_entries.c.entry_hash, ledger_entries.c.prev_hash).where(
+        statement = select(_ID_TEXT.label("id"), ledger_entries.c.entry_hash, ledger_entries.c.prev_hash).where(
             id_in(conn, ledger_entries.c.id, chunk))
         found.update((row.id, (row.entry_hash, row.prev_hash)) for row in conn.execute(statement))
     return found
@@ -459,17 +572,17 @@ def _stored_hashes(conn: Connection, ids: list[Any]) -> dict[Any, tuple[str, str
 def _same_hash(fields: dict[str, Any], stored: tuple[str, str]) -> bool:
     """Whether a validated record hashes, after the stored entry's predecessor, to the stored
     entry's hash: then its content is the same (a cheap test for the common re-send)."""
-    return entry_hash(fields, stored[1], fields["_json"]) == stored[0]
+    return chain_hash(fields["_canonical"], stored[1]) == stored[0]
 
 
-def _stored_contents(conn: Connection, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+def _stored_contents(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The compared fields of the stored entries among `ids`, by id (the database renders
     ids, timestamps, costs and JSON as the wire texts ingest produces)."""
     columns = [wire_text(conn, ledger_entries.c[name], _WIRE_KINDS.get(name, "plain")).label(name)
                for name in _COMPARED]
     found: dict[Any, dict[str, Any]] = {}
     for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
-        statement = select(ledger_entries.c.id.label("key"), *columns).where(id_in(conn, ledger_entries.c.id, chunk))
+        statement = select(_ID_TEXT.label("key"), *columns).where(id_in(conn, ledger_entries.c.id, chunk))
         for row in conn.execute(statement).mappings():
             content = {name: row[name] for name in _COMPARED}
             for name in _JSON_COLUMNS:
@@ -485,10 +598,14 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
+_RAW_COLUMNS = _JSON_COLUMNS | {"id", "run_id", "timestamp", "cost_usd", "ingested_at"}
+
+
 def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Rows carry the JSON columns as their canonical text (what was hashed)."""
+    """Rows carry the JSON columns as their canonical text (what was hashed), ids,
+    instants and costs as stored (`store.db.stored_forms`)."""
     bulk_insert(conn, ledger_entries, _ENTRY_COLUMNS, [[row[name] for name in _ENTRY_COLUMNS] for row in rows],
-                raw=_JSON_COLUMNS)
+                raw=_RAW_COLUMNS)
 
 
 # Indexes that only serve queries. A bulk load into an empty ledger drops them and builds
@@ -538,7 +655,8 @@ def ingest(
     pairs = records if numbered else enumerate(records, start=1)
     deferred = bulk and _drop_query_indexes(engine)
     try:
-        report = _Ingestor(engine, owner).run(pairs, progress)
+        report = _Ingestor(engine, owner).run(pairs, progress, batch_size=BULK_BATCH_SIZE if bulk else BATCH_SIZE,
+                                              parallel=bulk and may_fork())
     finally:
         if deferred:
             ensure_indexes(engine)

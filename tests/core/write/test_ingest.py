@@ -469,6 +469,88 @@ def test_bulk_load_refreshes_the_statistics_of_entries_and_rollups(ledger):  # t
             assert set(tables) <= analyzed
 
 
+def _everything_stored(ledger: Ledger) -> dict[str, list[tuple]]:
+    """Every row of the entries (but the ingest time), runs, chain heads and rollups, sorted."""
+    from ledger_core.store.schema import ROLLUP_TABLES
+
+    tables = [ledger_entries, runs, chain_heads, *ROLLUP_TABLES]
+    with ledger.engine.connect() as conn:
+        return {table.name: sorted(
+            (tuple(str(value) for key, value in row.items() if key not in ("ingested_at", "updated_at"))
+             for row in conn.execute(select(table)).mappings()))
+            for table in tables}
+
+
+def _bulk_file(tmp_path: Path) -> Path:
+    """A JSONL file of 60 lines: actions of three users, duplicates, a conflict, a run of
+    another user, blank, broken and invalid lines."""
+    alices_run = str(uuid.uuid4())
+    good = [rec(n, user_id=("alice", "dave", "bob")[n % 3], org_id="globex" if n % 3 == 2 else "acme",
+                run_id=alices_run if n % 3 == 0 else str(uuid.uuid4()), outcome=("success", "error")[n % 5 == 0])
+            for n in range(45)]
+    lines = [json.dumps(record) for record in good]
+    lines[10:10] = ['{"broken', "", "[1]", json.dumps(rec(50, cost_usd="-1")), json.dumps(good[3])]
+    lines[30:30] = [json.dumps(dict(good[4], outcome="blocked")), json.dumps(rec(51, user_id="mallory")),
+                    json.dumps(rec(52, user_id="dave", run_id=alices_run)), "\u00a0", b"\xff{}".decode("latin-1")]
+    path = tmp_path / "bulk.jsonl"
+    path.write_bytes("\n".join(lines).encode("utf-8").replace("ÿ".encode("utf-8"), b"\xff") + b"\n")
+    return path
+
+
+def test_a_bulk_load_in_a_worker_process_stores_what_one_process_does(make_ledger, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bulk load validates in a worker process, a few small batches ahead (forced here):
+    the same entries, chain, runs, rollups and refusals (by line) as without one, and no
+    worker is left behind."""
+    import multiprocessing
+
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_SIZE", 4)
+    path = _bulk_file(tmp_path)
+    results = {}
+    for parallel in (False, True):
+        ledger = make_ledger(f"bulk_worker_{parallel}".lower())
+        for user, org in (("alice", "acme"), ("dave", "acme"), ("bob", "globex")):
+            ledger.add_user(user, org_id=org, role="user")
+        monkeypatch.setattr(ingest_module, "may_fork", lambda parallel=parallel: parallel)
+        children: list[int] = []
+        report = ingest_module.ingest(ledger.engine, ingest_module.read_jsonl(path), numbered=True, bulk=True,
+                                      progress=lambda line, report, seen=children: seen.append(
+                                          len(multiprocessing.active_children())))
+        assert multiprocessing.active_children() == []
+        assert max(children) == (1 if parallel else 0)
+        results[parallel] = (report.added, report.duplicates,
+                             [(r.line, r.reason) for r in report.refusals], _everything_stored(ledger))
+        check_chain(ledger)
+    assert results[True] == results[False]
+    added, duplicates, refusals, _ = results[True]
+    assert (added, duplicates) == (45, 1)
+    assert [line for line, _ in refusals] == [11, 13, 14, 31, 32, 33, 35]
+    assert "not valid UTF-8" in refusals[-1][1] and "conflict" in refusals[3][1]
+
+
+def test_an_error_while_reading_stops_the_worker_and_stores_what_came_before(  # type: ignore[no-untyped-def]
+        make_ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import multiprocessing
+
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_SIZE", 4)
+    monkeypatch.setattr(ingest_module, "may_fork", lambda: True)
+    ledger = make_ledger("bulk_worker_error")
+    ledger.add_user("alice", org_id="acme", role="user")
+
+    def records():  # type: ignore[no-untyped-def]
+        for n in range(20):
+            yield rec(n)
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="disk went away"):
+        ingest_module.ingest(ledger.engine, records(), bulk=True)
+    assert multiprocessing.active_children() == []
+    assert gc.isenabled()
+    assert count(ledger) in (0, 4, 8, 12, 16, 20)  # whole batches only
+    check_chain(ledger) if count(ledger) else None
+
+
 def test_init_restores_indexes_an_interrupted_bulk_load_left_out(ledger):  # type: ignore[no-untyped-def]
     from sqlalchemy import inspect as sa_inspect
 

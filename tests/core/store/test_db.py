@@ -1,0 +1,60 @@
+"""store.db helpers that a bulk load relies on: values bound as the columns store them."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Table, bindparam, select
+
+from ledger_core import Ledger
+from ledger_core.formats.wire import format_timestamp
+from ledger_core.store.db import _bound, id_in, is_postgresql, stored_forms
+from ledger_core.store.schema import ledger_entries
+from ledger_core.store.types import COST_SCALE
+
+_instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
+                         timezones=st.just(timezone.utc))
+_costs = st.decimals(min_value=0, max_value=Decimal("999999999999"), places=COST_SCALE, allow_nan=False,
+                     allow_infinity=False)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ids=st.lists(st.uuids(), min_size=1, max_size=5), instant=_instants, cost=_costs)
+def test_stored_forms_are_what_the_columns_store(ledger: Ledger, ids: list[uuid.UUID], instant: datetime,
+                                                 cost: Decimal) -> None:
+    """The text forms bound by a bulk load equal the column types' own binding: on SQLite
+    the very values SQLAlchemy's bind processors give, on PostgreSQL the same uuid,
+    timestamptz and numeric once the server has read them."""
+    uuid_form, instant_form, cost_form = stored_forms(ledger.engine)
+    table: Table = ledger_entries
+    with ledger.engine.connect() as conn:
+        if is_postgresql(conn):
+            row = conn.execute(select(
+                bindparam("u", uuid_form(str(ids[0]))).cast(table.c.id.type),
+                bindparam("t", instant_form(format_timestamp(instant))).cast(table.c.timestamp.type),
+                bindparam("c", cost_form(cost)).cast(table.c.cost_usd.type),
+            )).one()
+            assert tuple(row) == (ids[0], instant, cost)
+        else:
+            processed = _bound(conn, table, ["id", "timestamp", "cost_usd"], [[ids[0], instant, cost]])[0]
+            assert (uuid_form(str(ids[0])), instant_form(format_timestamp(instant)), cost_form(cost)) == processed
+
+
+def test_id_in_takes_ids_as_text(ledger: Ledger) -> None:
+    """Ingest looks ids up by their canonical text; the lookup finds the stored entries only."""
+    ledger.add_user("alice", org_id="acme", role="user")
+    ids = [uuid.uuid4() for _ in range(3)]
+    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    report = ledger.ingest([{
+        "id": str(entry_id), "run_id": str(uuid.uuid4()), "timestamp": (start + timedelta(seconds=n)).isoformat(),
+        "action_name": "a", "agent_id": "g", "outcome": "success", "cost_usd": "0", "duration_ms": 1,
+        "risk_level": "low", "user_id": "alice", "org_id": "acme"} for n, entry_id in enumerate(ids)])
+    assert report.added == 3
+    wanted = [str(ids[0]), str(ids[2]), str(uuid.uuid4())]
+    with ledger.engine.connect() as conn:
+        found = set(conn.execute(select(ledger_entries.c.id).where(id_in(conn, ledger_entries.c.id, wanted)))
+                    .scalars())
+    assert found == {ids[0], ids[2]}
