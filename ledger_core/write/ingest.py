@@ -275,12 +275,17 @@ def _prepared(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: i
             yield _prepare(chunk, owner)
         return
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    pending: deque[Future] = deque()
     try:
-        pending: deque[Future] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_prepare, chunk, owner))
-            if len(pending) > PREFETCH:
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(_prepare, chunk, owner))
+                if len(pending) > PREFETCH:
+                    yield pending.popleft().result()
+        except Exception:  # reading failed: what was read before is written, as without a worker
+            while pending:
                 yield pending.popleft().result()
+            raise
         while pending:
             yield pending.popleft().result()
     finally:
@@ -657,9 +662,14 @@ def ingest(
     try:
         report = _Ingestor(engine, owner).run(pairs, progress, batch_size=BULK_BATCH_SIZE if bulk else BATCH_SIZE,
                                               parallel=bulk and may_fork())
-    finally:
+    except Exception:
         if deferred:
             ensure_indexes(engine)
+        raise
+    # An interrupt (Ctrl-C) stops at once, without the minutes of index builds: `Ledger.
+    # init`, which every command runs first, builds any index that is missing.
+    if deferred:
+        ensure_indexes(engine)
     sign_chain_heads(engine)  # signed checkpoints of the chain heads (integrity.checkpoints)
     return report
 
