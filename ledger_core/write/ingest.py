@@ -614,23 +614,26 @@ def _insert_entries(conn: Connection, rows: list[dict[str, Any]]) -> None:
                 raw=_RAW_COLUMNS)
 
 
-# Indexes that only serve queries. A bulk load into an empty ledger drops them and builds
-# them once at the end, several times faster than maintaining them row by row. The
-# primary key, the id index (duplicate check) and the chain order stay in place.
+# Indexes that only serve queries, of the entries and of the rollups. A bulk load into an
+# empty ledger drops them and builds them once at the end, several times faster than
+# maintaining them row by row (the rollups' indexes hold their counts and sums, so each
+# upsert moved the row in every one of them). The primary keys (which the upserts use),
+# the id index (duplicate check) and the chain order stay in place.
 _KEPT_DURING_BULK = {"ix_le_id", "ix_le_org_seq"}
+_INDEXED = (ledger_entries, *ROLLUP_TABLES)
 
 
 def ensure_indexes(engine: Engine, *, analyze: bool = True) -> None:
-    """Create any index of `ledger_entries` that is missing (after a bulk load, or one
-    that was interrupted), then refresh the planner's statistics of the entries, the runs
+    """Create any index of the entries or the rollups that is missing (after a bulk load,
+    or one that was interrupted), then refresh the planner's statistics of the entries, the runs
     and the rollups (`store.db.refresh_statistics`).
 
     PostgreSQL builds them two at a time, in two sessions (CREATE INDEX takes a lock that
     another CREATE INDEX shares): the 17 query indexes of 1M actions took 20 s instead of
     28 s. SQLite has one writer: one at a time."""
     with engine.connect() as conn:
-        present = {index["name"] for index in inspect(conn).get_indexes(ledger_entries.name)}
-    missing = sorted((index for index in ledger_entries.indexes if index.name not in present),
+        present = {index["name"] for table in _INDEXED for index in inspect(conn).get_indexes(table.name)}
+    missing = sorted((index for table in _INDEXED for index in table.indexes if index.name not in present),
                      key=lambda index: index.name or "")
 
     def build(index: Index) -> None:
@@ -652,9 +655,10 @@ def _drop_query_indexes(engine: Engine) -> bool:
     with write_transaction(engine) as conn:
         if conn.execute(select(ledger_entries.c.id).limit(1)).first() is not None:
             return False
-        for index in ledger_entries.indexes:
-            if index.name not in _KEPT_DURING_BULK:
-                index.drop(conn, checkfirst=True)
+        for table in _INDEXED:
+            for index in table.indexes:
+                if index.name not in _KEPT_DURING_BULK:
+                    index.drop(conn, checkfirst=True)
     return True
 
 
