@@ -18,6 +18,7 @@ from .contract.common import ROLES
 from .contract.ingest import IngestReport
 from .errors import LedgerError
 from .ledger import Ledger
+from .write.ingest import BUILDING_INDEXES
 
 
 def _progress_printer(stream: TextIO, every_seconds: float = 2.0, total: int | None = None):  # type: ignore[no-untyped-def]
@@ -31,6 +32,10 @@ def _progress_printer(stream: TextIO, every_seconds: float = 2.0, total: int | N
 
     def show(line: int, report: IngestReport) -> None:
         now = time.monotonic()
+        if line == BUILDING_INDEXES:
+            print("building the query indexes and the planner's statistics "
+                  "(about half a minute per million actions)...", file=stream, flush=True)
+            return
         if line != -1 and now - last[0] < every_seconds:
             return
         last[0] = now

@@ -62,6 +62,10 @@ WRITE_ATTEMPTS = 8
 a deadlock) is written again, at most this many times in all; each attempt re-reads what
 is stored, so the ids the other writer stored become duplicates (or conflicts)."""
 ProgressCallback = Callable[[int, "IngestReport"], None]
+"""Called with (the last line written, the report so far) after each batch; with -1 once
+the last row is written; and for a bulk load, with `BUILDING_INDEXES` before its index
+builds (minutes at millions of actions)."""
+BUILDING_INDEXES = -2
 
 _ENTRY_COLUMNS = [c.name for c in ledger_entries.columns]
 _JSON_COLUMNS = frozenset(NESTED_FIELDS)
@@ -690,6 +694,8 @@ def ingest(
     # An interrupt (Ctrl-C) stops at once, without the minutes of index builds: `Ledger.
     # init`, which every command runs first, builds any index that is missing.
     if deferred:
+        if progress:
+            progress(BUILDING_INDEXES, report)
         ensure_indexes(engine)
     sign_chain_heads(engine)  # signed checkpoints of the chain heads (integrity.checkpoints)
     return report

@@ -160,6 +160,7 @@ def test_demo_loads_once_with_demo_logins(ledger):  # type: ignore[no-untyped-de
     code, out, err = run_cli(ledger, "demo", "--actions", "3000", "--end", "2026-11-29")
     assert code == 0 and "3000 added" in out
     assert "done 3,000 of 3,000 records [####################] 100%" in err
+    assert err.index("done 3,000") < err.index("building the query indexes")  # said before the silent minutes
     root = next(u for u in ledger.users() if u.role == "superuser")
     superuser = ledger.principal(root.id)
     assert ledger.query(superuser).total == 3000
