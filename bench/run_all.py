@@ -7,7 +7,8 @@ Each URL must already hold demo data (`python -m ledger_core --database-url URL 
 --actions N`); a missing one is skipped. On the SQLite ledger, bench/bench_sidebyside.py
 also compares our query with its bare SQL and with Datasette (it builds `.venv-datasette`
 on its first run; `--skip-sidebyside` leaves it out, e.g. where that venv cannot be built),
-its figures also in bench/out/sidebyside.json. The machine, versions, the load average before
+its figures also in bench/out/sidebyside.json. bench/bench_ingest.py times a bulk load of
+`--ingest-actions` demo actions into fresh ledgers on both backends. The machine, versions, the load average before
 each script and every script's table go into BENCHMARKS.md (figures depend on the
 machine and on what else runs on it: never a test).
 """
@@ -43,6 +44,13 @@ def _postgres_version(url: str) -> str:
         engine.dispose()
 
 
+def _server_url(url: str) -> str:
+    """`url` on the server's `postgres` database: bench_ingest creates its own databases there."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
 def _run(script: str, *args: str) -> str:
     started = _load()
     result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args],
@@ -58,6 +66,8 @@ def main() -> None:
                         help="a PostgreSQL bench ledger (repeat for several sizes; default: ledger_bench_1m)")
     parser.add_argument("--repeat", default="10")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"))
+    parser.add_argument("--ingest-actions", type=int, default=200_000,
+                        help="bench_ingest.py: actions of the bulk load into fresh ledgers (0: skip it)")
     parser.add_argument("--skip-sidebyside", action="store_true",
                         help="leave out bench_sidebyside.py (ours vs bare SQL vs Datasette, SQLite only)")
     args = parser.parse_args()
@@ -78,6 +88,10 @@ def main() -> None:
         if path is not None and not args.skip_sidebyside:
             sections.append(_run("bench_sidebyside.py", "--url", url, "--repeat", args.repeat,
                                  "--json", "bench/out/sidebyside.json"))
+    if args.ingest_actions:
+        sections.append("## Bulk load\n")
+        sections.append(_run("bench_ingest.py", "--actions", str(args.ingest_actions), "--postgres",
+                             _server_url(postgres[0])))
     header = f"""# Benchmarks
 
 Written by `make bench` (`bench/run_all.py`) on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.
