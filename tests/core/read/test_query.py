@@ -569,19 +569,21 @@ def test_any_filter_combination_matches_the_oracle(data: Dataset, filters, sort,
 
 @pytest.mark.parametrize("gather", [True, False])
 @pytest.mark.parametrize(("sort_by", "sort_order"), SORTS)
-def test_a_cost_range_reads_the_same_pages_gathered_or_walked(data: Dataset, monkeypatch, gather: bool,
+def test_a_page_reads_the_same_rows_gathered_or_walked(data: Dataset, monkeypatch, gather: bool,
                                                                sort_by: str, sort_order: str) -> None:  # type: ignore[no-untyped-def]
     """Both ways of reading a cost range's page (its matches gathered first, or the sort
     order's index walked) give the oracle's rows on every page, ties included."""
     from ledger_core.read import query as query_module
 
     monkeypatch.setattr(query_module, "_gathers_matches_first", lambda *args: gather)
-    for cost in ({"min_cost": "0.0123", "max_cost": "0.5"}, {"min_cost": "0.0123", "max_cost": "0.0123"}):
-        ids = _walk(data, 25, sort_by=sort_by, sort_order=sort_order, **cost)
-        assert ids == oracle_ids(data.frame, sort_by=sort_by, sort_order=sort_order, **cost)
+    for filters in ({"min_cost": "0.0123", "max_cost": "0.5"}, {"min_cost": "0.0123", "max_cost": "0.0123"},
+                    {"outcome": "error", "start_date": "2024-12-31"}):
+        ids = _walk(data, 25, sort_by=sort_by, sort_order=sort_order, **filters)
+        assert ids == oracle_ids(data.frame, sort_by=sort_by, sort_order=sort_order, **filters)
+        assert len(ids) > 25  # more than one page
 
 
-def test_only_a_selective_cost_range_gathers_its_matches_first(data: Dataset) -> None:
+def test_only_selective_filters_off_the_sort_order_gather_their_matches_first(data: Dataset) -> None:
     from ledger_core.contract.query import LedgerQuery
     from ledger_core.read.query import _gathers_matches_first
     from ledger_core.store.db import read_snapshot
@@ -594,5 +596,9 @@ def test_only_a_selective_cost_range_gathers_its_matches_first(data: Dataset) ->
         assert gathers(1, min_cost="0.5")  # 1 of the whole scope: a walk would read all of it
         assert gathers(1, max_cost="0.5", outcome="error")
         assert not gathers(scope, min_cost="0")  # every row matches: the walk stops at once
-        assert not gathers(1, outcome="error")  # not a cost range
+        assert not gathers(1, outcome="error")  # its index walks in time order, every row a match
+        assert gathers(1, outcome="error", sort_by="cost")  # the cost index walk would check each row
+        assert gathers(1, agent_id="prod-agent-3", sort_by="duration", sort_order="asc")
+        assert not gathers(scope // 2, outcome="error", sort_by="name")  # half match: the walk fills the page fast
+        assert not gathers(1, sort_by="cost")  # no filter: the sort's index serves every row
         assert not gathers(1, min_cost="0.5", search="query")  # search reads every entry anyway
