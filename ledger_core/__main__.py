@@ -34,7 +34,7 @@ def _progress_printer(stream: TextIO, every_seconds: float = 2.0, total: int | N
         now = time.monotonic()
         if line == BUILDING_INDEXES:
             print("building the query indexes and the planner's statistics "
-                  "(about half a minute per million actions)...", file=stream, flush=True)
+                  "(up to a minute per million actions)...", file=stream, flush=True)
             return
         if line != -1 and now - last[0] < every_seconds:
             return

@@ -90,7 +90,7 @@ runs = Table(
     Column("status", String(20), nullable=False),
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_runs_id", "id", unique=True),  # one owner per run across the ledger
-    Index("ix_runs_user_started", "user_id", "started_at"),
+    Index("ix_runs_user_started", "user_id", "org_id", "started_at"),  # 0009: the user's organization in it
     Index("ix_runs_org_started", "org_id", "started_at"),
 )
 
@@ -131,7 +131,7 @@ ledger_entries = Table(
     Index("ix_le_org_agent", "org_id", "agent_id", "timestamp"),
     Index("ix_le_run", "run_id", "timestamp"),
     Index("ix_le_org_cost", "org_id", "cost_usd"),
-    Index("ix_le_org_duration", "org_id", "duration_ms"),
+    Index("ix_le_org_duration", "org_id", "duration_ms", "timestamp", "agent_id"),  # 0009: dates and agent too
     Index("ix_le_org_seq", "org_id", "seq", unique=True),
     # Migration 0007 (#8): a superuser's sort by cost or duration (and the exact duration
     # percentiles, `rollups.read`), an org admin's outcome, a user's agent.
@@ -145,6 +145,9 @@ ledger_entries = Table(
     Index("ix_le_duration_time", "duration_ms", "timestamp", "agent_id"),
     # ... and a user's sort by cost and cost range.
     Index("ix_le_user_cost", "user_id", "org_id", "cost_usd", "id"),
+    # Migration 0009 (#8): a user's exact percentiles (one bucket of the user's entries,
+    # within the dates, of one agent), index-only.
+    Index("ix_le_user_duration", "user_id", "org_id", "duration_ms", "timestamp", "agent_id"),
 )
 
 chain_heads = Table(

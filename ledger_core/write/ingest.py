@@ -629,12 +629,12 @@ _INDEXED = (ledger_entries, *ROLLUP_TABLES)
 
 def ensure_indexes(engine: Engine, *, analyze: bool = True) -> None:
     """Create any index of the entries or the rollups that is missing (after a bulk load,
-    or one that was interrupted), then refresh the planner's statistics of the entries, the runs
-    and the rollups (`store.db.refresh_statistics`).
+    or one that was interrupted), then refresh the planner's statistics of the entries, the
+    runs and the rollups (`store.db.refresh_statistics`).
 
     PostgreSQL builds them two at a time, in two sessions (CREATE INDEX takes a lock that
-    another CREATE INDEX shares): the 17 query indexes of 1M actions took 20 s instead of
-    28 s. SQLite has one writer: one at a time."""
+    another CREATE INDEX shares): the 17 query indexes of the entries of 1M actions took
+    20 s instead of 28 s. SQLite has one writer: one at a time."""
     with engine.connect() as conn:
         present = {index["name"] for table in _INDEXED for index in inspect(conn).get_indexes(table.name)}
     missing = sorted((index for table in _INDEXED for index in table.indexes if index.name not in present),
