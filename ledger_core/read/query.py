@@ -1,6 +1,8 @@
 """The ledger query (SPEC section 3): filters, search, sort, pages, totals."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -8,7 +10,7 @@ from ..contract.common import Principal
 from ..contract.entry import ENTRY_FIELDS
 from ..contract.query import EntryFilters, LedgerPage, LedgerQuery
 from ..formats.wire import entry_from_row
-from ..store.db import supports_materialized_cte
+from ..store.db import is_postgresql, supports_materialized_cte
 from ..store.schema import ledger_entries as le
 from ..rollups import read as rollups
 from .filters import active, where
@@ -62,8 +64,41 @@ def _gathers_matches_first(conn: Connection, principal: Principal, request: Ledg
     return scope is not None and total * total < (offset + request.page_size) * scope
 
 
+NARROW_COST_RANGE = 10_000
+"""A cost range holding fewer of the scope's actions than this is read alone first (SQLite)."""
+
+
+def _narrow_cost_range(conn: Connection, principal: Principal, request: LedgerQuery) -> Select | None:
+    """On SQLite: the keys of the scope's actions in the request's cost range, when the
+    range alone holds fewer than `NARROW_COST_RANGE` of them (a probe reads at most that
+    many index entries); else None. The total and the page are then read from those keys.
+
+    SQLite keeps no histogram of the costs, so it judged a cost range no narrower than a
+    date range: a quarter's "cost of at least 0.5" was counted and gathered through the
+    time index, every action of the quarter read for 17 matches (0.6 s at 1M actions).
+    Read alone, the cost range can only go through a cost index, and at most 10,000 keys
+    are looked up. PostgreSQL's planner has the histogram and picks the cost index itself."""
+    if is_postgresql(conn) or (request.min_cost is None and request.max_cost is None):
+        return None
+    in_range = where(conn, scope_clause(principal, le),
+                     SimpleNamespace(min_cost=request.min_cost, max_cost=request.max_cost))
+    probe = select(func.count()).select_from(select(le.c.id).where(in_range).limit(NARROW_COST_RANGE).subquery())
+    if conn.execute(probe).scalar_one() >= NARROW_COST_RANGE:
+        return None
+    return select(le.c.org_id, le.c.id).where(in_range)
+
+
+def _within(conn: Connection, narrow: Select, condition: ColumnElement[bool], *columns: ColumnElement) -> Select:
+    """`columns` of the entries among `narrow`'s keys that meet `condition`."""
+    keys = narrow.cte("in_range")
+    if supports_materialized_cte(conn):
+        keys = keys.prefix_with("MATERIALIZED")
+    return (select(*columns).join_from(keys, le, and_(le.c.org_id == keys.c.org_id, le.c.id == keys.c.id))
+            .where(condition))
+
+
 def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool], request: LedgerQuery,
-          offset: int, total: int) -> Select:
+          offset: int, total: int, narrow: Select | None = None) -> Select:
     """The page's rows.
 
     - Few matches for the scope, of a cost range or sorted by other than time
@@ -76,7 +111,10 @@ def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool]
     """
     order = order_by(request.sort_by, request.sort_order)
     limit = request.page_size
-    if _gathers_matches_first(conn, principal, request, offset, total):
+    if narrow is not None:
+        keys = (_within(conn, narrow, condition, le.c.org_id, le.c.id)
+                .order_by(*order).limit(limit).offset(offset).subquery())
+    elif _gathers_matches_first(conn, principal, request, offset, total):
         gathered = select(le.c.org_id, le.c.id, SORT_COLUMNS[request.sort_by].label("sort_key")).where(
             condition).cte("matches")
         if supports_materialized_cte(conn):
@@ -97,11 +135,15 @@ def run_query(conn: Connection, principal: Principal, request: LedgerQuery) -> L
     """One page and its totals, read in one transaction so they agree."""
     condition = where(conn, scope_clause(principal, le), request)
     total = rollups.count(conn, principal, request)
+    narrow = None
     if total is None:
-        total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
+        narrow = _narrow_cost_range(conn, principal, request)
+        counted = (select(func.count()).select_from(le).where(condition) if narrow is None
+                   else _within(conn, narrow, condition, func.count()))
+        total = conn.execute(counted).scalar_one()
     offset = request.page * request.page_size
     rows = []
     if offset < total:
-        rows = conn.execute(_page(conn, principal, condition, request, offset, total)).mappings().all()
+        rows = conn.execute(_page(conn, principal, condition, request, offset, total, narrow)).mappings().all()
     items = [entry_from_row(row) for row in rows]
     return LedgerPage.build(items, total, request.page, request.page_size)

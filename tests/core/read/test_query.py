@@ -583,6 +583,48 @@ def test_a_page_reads_the_same_rows_gathered_or_walked(data: Dataset, monkeypatc
         assert len(ids) > 25  # more than one page
 
 
+@pytest.mark.parametrize(("sort_by", "sort_order"), SORTS)
+def test_a_narrow_cost_range_read_alone_first_gives_the_same_pages(data: Dataset, monkeypatch, sort_by: str,
+                                                                  sort_order: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite reads a narrow cost range alone first, then counts and pages the entries
+    among its keys that meet every filter: the oracle's rows and totals."""
+    from ledger_core.read import query as query_module
+
+    if data.ledger.dialect == "postgresql":
+        pytest.skip("SQLite only: PostgreSQL's planner reads the cost index itself (tested below)")
+    narrowed: list[bool] = []
+    real = query_module._narrow_cost_range
+    monkeypatch.setattr(query_module, "_narrow_cost_range",
+                        lambda *args: narrowed.append((found := real(*args)) is not None) or found)
+    for filters in ({"min_cost": "0.0123", "max_cost": "0.5", "start_date": "2024-12-31"},
+                    {"min_cost": "0.0123", "max_cost": "0.0123", "outcome": "error"}):
+        narrowed.clear()
+        ids = _walk(data, 25, sort_by=sort_by, sort_order=sort_order, **filters)
+        assert ids == oracle_ids(data.frame, sort_by=sort_by, sort_order=sort_order, **filters)
+        assert len(ids) > 25 and narrowed and all(narrowed)
+
+
+def test_only_a_cost_range_of_few_actions_is_read_alone_first(data: Dataset, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from ledger_core.contract.query import LedgerQuery
+    from ledger_core.read import query as query_module
+    from ledger_core.store.db import is_postgresql, read_snapshot
+
+    with read_snapshot(data.ledger.engine) as conn:
+        def narrow(**params: Any) -> bool:
+            return query_module._narrow_cost_range(conn, data.root, LedgerQuery.parse(**params)) is not None
+
+        in_range = len(oracle_ids(data.frame, min_cost="0.0123", max_cost="0.0123"))
+        if is_postgresql(conn):
+            assert not narrow(min_cost="0.0123", max_cost="0.0123")  # its planner knows the costs
+            return
+        assert narrow(min_cost="0.0123", max_cost="0.0123", outcome="error")
+        assert not narrow(outcome="error")  # no cost range
+        monkeypatch.setattr(query_module, "NARROW_COST_RANGE", in_range)
+        assert not narrow(min_cost="0.0123", max_cost="0.0123")  # as many as the bound: not narrow
+        monkeypatch.setattr(query_module, "NARROW_COST_RANGE", in_range + 1)
+        assert narrow(min_cost="0.0123", max_cost="0.0123")
+
+
 def test_only_selective_filters_off_the_sort_order_gather_their_matches_first(data: Dataset) -> None:
     from ledger_core.contract.query import LedgerQuery
     from ledger_core.read.query import _gathers_matches_first
