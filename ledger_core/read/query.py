@@ -101,10 +101,12 @@ def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool]
           offset: int, total: int, narrow: Select | None = None) -> Select:
     """The page's rows.
 
+    - A narrow cost range on SQLite (`_narrow_cost_range`): among its keys, those that meet
+      every filter are sorted; only the page's rows are read whole.
     - Few matches for the scope, of a cost range or sorted by other than time
-      (`_gathers_matches_first`): their keys
-      and sort values are gathered first (a materialized CTE, by the filters' indexes) and
-      sorted; only the page's rows are read whole.
+      (`_gathers_matches_first`): their keys and sort values are gathered first (a
+      materialized CTE, by the filters' indexes) and sorted; only the page's rows are read
+      whole.
     - Past the first page: the page's keys are found first (the rows skipped are counted
       off an index), then only those rows are read. A plain OFFSET reads every skipped row
       from the table: a user's page 500 on PostgreSQL at 1M actions took 626 ms, not 24.
