@@ -258,10 +258,11 @@ def may_fork() -> bool:
     return threading.active_count() == 1
 
 
-def _chunked(pairs: Iterable[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
-    chunk: list[tuple[int, Any]] = []
-    for pair in pairs:
-        chunk.append(pair)
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """`items` in lists of `size` (the last one shorter)."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -281,18 +282,19 @@ def _prepared(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: i
         return
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     pending: deque[Future] = deque()
+    failed: Exception | None = None
     try:
         try:
             for chunk in chunks:
                 pending.append(pool.submit(_prepare, chunk, owner))
                 if len(pending) > PREFETCH:
                     yield pending.popleft().result()
-        except Exception:  # reading failed: what was read before is written, as without a worker
-            while pending:
-                yield pending.popleft().result()
-            raise
+        except Exception as exc:  # reading failed: what was read before is written, as without a worker
+            failed = exc
         while pending:
             yield pending.popleft().result()
+        if failed is not None:
+            raise failed
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -429,7 +431,7 @@ class _Ingestor:
         """
         run_ids = list({fields["run_id"] for _, fields in batch})
         known: dict[str, Any] = {}
-        for chunk in _chunks(run_ids, MAX_SQLITE_PARAMETERS):
+        for chunk in _chunked(run_ids, MAX_SQLITE_PARAMETERS):
             for row in conn.execute(select(runs).where(id_in(conn, runs.c.id, chunk))).mappings():
                 known[str(row["id"])] = dict(row)
         refusals: list[Refusal] = []
@@ -572,7 +574,7 @@ _ID_TEXT = type_coerce(ledger_entries.c.id, Uuid(as_uuid=False))  # read as cano
 def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
     """(entry_hash, prev_hash) of the stored entries among `ids`, by id (canonical text)."""
     found: dict[str, tuple[str, str]] = {}
-    for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
+    for chunk in _chunked(ids, MAX_SQLITE_PARAMETERS):
         statement = select(_ID_TEXT.label("id"), ledger_entries.c.entry_hash, ledger_entries.c.prev_hash).where(
             id_in(conn, ledger_entries.c.id, chunk))
         found.update((row.id, (row.entry_hash, row.prev_hash)) for row in conn.execute(statement))
@@ -591,7 +593,7 @@ def _stored_contents(conn: Connection, ids: list[str]) -> dict[str, dict[str, An
     columns = [wire_text(conn, ledger_entries.c[name], _WIRE_KINDS.get(name, "plain")).label(name)
                for name in _COMPARED]
     found: dict[Any, dict[str, Any]] = {}
-    for chunk in _chunks(ids, MAX_SQLITE_PARAMETERS):
+    for chunk in _chunked(ids, MAX_SQLITE_PARAMETERS):
         statement = select(_ID_TEXT.label("key"), *columns).where(id_in(conn, ledger_entries.c.id, chunk))
         for row in conn.execute(statement).mappings():
             content = {name: row[name] for name in _COMPARED}
@@ -601,11 +603,6 @@ def _stored_contents(conn: Connection, ids: list[str]) -> dict[str, dict[str, An
             content["duration_ms"] = int(content["duration_ms"])
             found[row["key"]] = content
     return found
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 _RAW_COLUMNS = _JSON_COLUMNS | {"id", "run_id", "timestamp", "cost_usd", "ingested_at"}
