@@ -1,11 +1,12 @@
-"""Stats benchmark: p50/p95 of `Ledger.stats` per request shape and role (never a test).
+"""Stats benchmark: p50/p95 of `Ledger.stats` and of `Ledger.duration_histogram` (the
+Stats page's duration chart) per request shape and role (never a test).
 
-    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20]
+    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20] [--calls stats,histogram]
 
 The ledger must already hold the data (e.g. `python -m ledger_core demo --actions 1000000`).
 Each shape is timed warm (one unmeasured run first) for each principal; a shape whose
 filters are all on the rollups' allowlist with whole-day dates reads the rollups, the
-others (marked raw) the entries. Prints a Markdown table.
+others (marked raw) the entries. Prints a Markdown table per call.
 """
 from __future__ import annotations
 
@@ -39,13 +40,22 @@ def shapes(newest) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     }
 
 
-def measure(ledger: Ledger, principal, params: dict, repeat: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    ledger.stats(principal, **params)
+CALLS = {
+    "stats": ("stats", lambda ledger, principal, params: ledger.stats(principal, **params).total_actions),
+    "histogram": ("duration histogram", lambda ledger, principal, params: sum(
+        bucket.count for bucket in ledger.duration_histogram(principal, **params))),
+}
+"""--calls: (title, call returning the number of actions it covered)."""
+
+
+def measure(ledger: Ledger, principal, params: dict, repeat: int,  # type: ignore[no-untyped-def]
+            call=CALLS["stats"][1]) -> tuple[float, float, int]:
+    call(ledger, principal, params)
     timings = []
     total = 0
     for _ in range(repeat):
         started = time.perf_counter()
-        total = ledger.stats(principal, **params).total_actions
+        total = call(ledger, principal, params)
         timings.append((time.perf_counter() - started) * 1000)
     timings.sort()
     p95 = timings[min(len(timings) - 1, max(0, round(0.95 * len(timings)) - 1))]
@@ -58,25 +68,27 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--principals", default="root,bob,alice")
     parser.add_argument("--shapes", default="", help="comma-separated shape names (default: all)")
+    parser.add_argument("--calls", default="stats,histogram", help=f"comma-separated, of: {', '.join(CALLS)}")
     args = parser.parse_args()
     ledger = Ledger(args.url, rate_limits=None)
     with ledger.engine.connect() as conn:
         count = conn.execute(select(func.count()).select_from(ledger_entries)).scalar_one()
         newest = conn.execute(select(func.max(ledger_entries.c.timestamp))).scalar_one()
     principals = [ledger.principal(name) for name in args.principals.split(",")]
-    print(f"\n{ledger.dialect}, {count:,} actions, stats, {args.repeat} runs per shape, ms (p50 / p95)\n")
-    print("| shape | " + " | ".join(f"{p.user_id} ({p.role})" for p in principals) + " |")
-    print("|---" * (len(principals) + 1) + "|")
     wanted = set(filter(None, args.shapes.split(",")))
-    for name, params in shapes(newest).items():
-        if wanted and name not in wanted:
-            continue
-        cells = []
-        for principal in principals:
-            p50, p95, total = measure(ledger, principal, params, args.repeat)
-            cells.append(f"{p50:.1f} / {p95:.1f} ({total:,})")
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-
+    for key in args.calls.split(","):
+        title, call = CALLS[key]
+        print(f"\n{ledger.dialect}, {count:,} actions, {title}, {args.repeat} runs per shape, ms (p50 / p95)\n")
+        print("| shape | " + " | ".join(f"{p.user_id} ({p.role})" for p in principals) + " |")
+        print("|---" * (len(principals) + 1) + "|")
+        for name, params in shapes(newest).items():
+            if wanted and name not in wanted:
+                continue
+            cells = []
+            for principal in principals:
+                p50, p95, total = measure(ledger, principal, params, args.repeat, call)
+                cells.append(f"{p50:.1f} / {p95:.1f} ({total:,})")
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 if __name__ == "__main__":
     main()

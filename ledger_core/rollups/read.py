@@ -30,7 +30,7 @@ from ..store.schema import (
 )
 from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
-from .buckets import locate, width_of
+from .buckets import bucket_of, locate, width_of
 from .maintain import ALL_AGENTS
 
 ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
@@ -176,6 +176,40 @@ def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[
         .order_by(duration).limit(1).offset(within - 1)).scalar()
 
 
+def _duration_buckets(conn: Connection, principal: Principal, request: Any) -> list[tuple[int, int]]:
+    """(bucket, count) of the matching entries' durations (`answerable` on rollup_durations)."""
+    d = rollup_durations.c
+    durations = condition(principal, request, rollup_durations)
+    if "agent_id" not in _active(request):
+        durations = and_(durations, d.agent_id == ALL_AGENTS)
+    return [(int(lower), int(count_)) for lower, count_ in conn.execute(
+        select(d.bucket, func.sum(d.n)).where(durations).group_by(d.bucket)).all()]
+
+
+def durations_below(conn: Connection, principal: Principal, request: Any, raw: ColumnElement[bool],
+                    edges: tuple[int, ...]) -> tuple[int, list[int]] | None:
+    """(matching entries, how many of them took less than each edge in ms) from the
+    duration buckets, or None when the request is not answerable. Exact: a bucket wholly
+    below an edge counts whole; the one an edge falls inside (`bucket_of(edge) < edge`)
+    counts its entries below the edge, read from the entries of that part of the bucket
+    only (`raw`, the request's condition on the entries; an index in duration order)."""
+    if not answerable(request, rollup_durations):
+        return None
+    buckets = _duration_buckets(conn, principal, request)
+    below = [sum(n for lower, n in buckets if lower + width_of(lower) <= edge) for edge in edges]
+    filled = {lower for lower, n in buckets if n}
+    split = [edge for edge in edges if bucket_of(edge) < edge and bucket_of(edge) in filled]
+    if split:
+        duration = ledger_entries.c.duration_ms
+        found = conn.execute(select(*[
+            select(func.count()).select_from(ledger_entries)
+            .where(raw, duration >= bucket_of(edge), duration < edge).scalar_subquery()
+            for edge in split])).one()
+        for edge, count_ in zip(split, found):
+            below[edges.index(edge)] += int(count_)
+    return sum(n for _, n in buckets), below
+
+
 def stats_rows(conn: Connection, principal: Principal, request: Any,
                raw: ColumnElement[bool]) -> list[SimpleNamespace] | None:
     """The rows of `read.stats.stats_parts` (same parts and fields; part 2 as rows per
@@ -226,13 +260,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
         r = rollup_runs.c
         runs = conn.execute(select(func.count(r.run_id.distinct()))
                             .where(condition(principal, request, rollup_runs))).scalar_one()
-    d = rollup_durations.c
-    durations = condition(principal, request, rollup_durations)
-    if "agent_id" not in _active(request):
-        durations = and_(durations, d.agent_id == ALL_AGENTS)
-    buckets = [(int(lower), int(count_)) for lower, count_ in conn.execute(
-        select(d.bucket, func.sum(d.n)).where(durations)
-        .group_by(d.bucket)).all()]
+    buckets = _duration_buckets(conn, principal, request)
     p50 = _percentile(conn, raw, buckets, (n * 50 + 99) // 100) if n else None
     p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None
     rows.append(SimpleNamespace(part=3, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95))

@@ -13,10 +13,11 @@ from sqlalchemy import func, select
 
 from ledger_core.contract.common import RISK_LEVELS
 from ledger_core.contract.query import EntryFilters
-from ledger_core.contract.stats import StatsRequest
+from ledger_core.contract.stats import DURATION_EDGES_MS, StatsRequest
 from ledger_core.read.filters import where
 from ledger_core.read.scope import scope_clause
 from ledger_core.rollups import read as rollup_read
+from ledger_core.rollups.buckets import bucket_of, width_of
 from ledger_core.store.schema import ROLLUP_TABLES, ledger_entries
 
 PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org_admin"),
@@ -99,6 +100,47 @@ def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch
     assert _check_stats(ledger, monkeypatch, people, rng, 25) > 50
     ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
     assert _check_stats(ledger, monkeypatch, people, rng, 10) > 15
+
+
+def _durations_near_every_edge() -> list[int]:
+    """Durations at, just below and just above each histogram edge and at the edges of the
+    bucket each edge falls in."""
+    near = {0, 1, 2**40}
+    for edge in DURATION_EDGES_MS:
+        lower = bucket_of(edge)
+        near.update({edge - 1, edge, edge + 1, lower, lower - 1, lower + width_of(lower) - 1,
+                     lower + width_of(lower)})
+    return sorted(near)
+
+
+def test_duration_histogram_from_rollups_equals_the_entries(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
+    rng = random.Random(88)
+    near = _durations_near_every_edge()
+    taken = []
+    real = rollup_read.durations_below
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        taken.append(real(*args) is not None)
+        return real(*args)
+
+    for batch in (400, 150):
+        entries = _entries(rng, batch)
+        for entry in entries:
+            entry["duration_ms"] = rng.choice(near)
+        ledger.ingest(entries)
+        for _ in range(12):
+            params = _random_filters(rng, query=False)
+            for principal in people:
+                with monkeypatch.context() as patch:
+                    patch.setattr(rollup_read, "durations_below", spy)
+                    fast = ledger.duration_histogram(principal, **params)
+                with monkeypatch.context() as patch:
+                    patch.setattr(rollup_read, "durations_below", lambda *args: None)
+                    raw = ledger.duration_histogram(principal, **params)
+                assert fast == raw, (principal.user_id, params)
+                assert sum(bucket.count for bucket in fast) == ledger.stats(principal, **params).total_actions
+    assert sum(taken) > 50 and not all(taken)  # both paths ran, the rollups' mostly
+    assert any(bucket.count for bucket in fast)
 
 
 def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):  # type: ignore[no-untyped-def]
