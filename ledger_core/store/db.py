@@ -460,9 +460,15 @@ def json_string(bind: Bind, text: ColumnElement) -> ColumnElement:
 
 
 def concat(pieces: Sequence[ColumnElement | str]) -> ColumnElement:
-    """`a || b || ...` as one text (no piece may be NULL); plain strings become bound text
-    parameters."""
-    parts = [literal(piece, Text) if isinstance(piece, str) else piece for piece in pieces]
+    """`a || b || ...` as one text (no piece may be NULL); plain strings (neighbours joined)
+    become bound text parameters."""
+    joined_texts: list[ColumnElement | str] = []
+    for piece in pieces:
+        if isinstance(piece, str) and joined_texts and isinstance(joined_texts[-1], str):
+            joined_texts[-1] += piece
+        else:
+            joined_texts.append(piece)
+    parts = [literal(piece, Text) if isinstance(piece, str) else piece for piece in joined_texts]
     joined = parts[0]
     for part in parts[1:]:
         joined = joined.op("||")(part)
