@@ -53,7 +53,27 @@ class Bound:
         return f"{self.label} {'≥' if self.at_least else '≤'} {shown}"
 
 
-SEARCH_COLUMNS = {"action_name": le.c.action_name, "agent_id": le.c.agent_id}
+SEARCH_COLUMNS = ("action_name", "agent_id")
+
+
+def search_outcomes(value: str) -> list[str]:
+    """The outcomes a search term matches (case-insensitive substring)."""
+    return [outcome for outcome in OUTCOMES if value.lower() in outcome]
+
+
+def search_clause(conn: Connection, value: str, table: Any) -> ColumnElement[bool]:
+    """`Search` on `table`, which holds the `SEARCH_COLUMNS` (and `outcome`, when the term
+    matches an outcome): the entries, or a rollup of them."""
+    needle = value.lower()
+    matches: dict[str, list[str]] = {kind: [] for kind in SEARCH_COLUMNS}
+    for kind, name in conn.execute(select(ledger_names.c.kind, ledger_names.c.value)):
+        if kind in matches and needle in name.lower():
+            matches[kind].append(name)
+    alternatives = [text_in(conn, table.c[kind], sorted(names)) for kind, names in matches.items() if names]
+    outcomes = search_outcomes(value)
+    if outcomes:
+        alternatives.append(table.c.outcome.in_(outcomes))
+    return or_(*alternatives) if alternatives else false()
 
 
 @dataclass(frozen=True)
@@ -69,17 +89,7 @@ class Search:
     name: str = "search"
 
     def clause(self, conn: Connection, value: str) -> ColumnElement[bool]:
-        needle = value.lower()
-        matches: dict[str, list[str]] = {kind: [] for kind in SEARCH_COLUMNS}
-        for kind, name in conn.execute(select(ledger_names.c.kind, ledger_names.c.value)):
-            if kind in matches and needle in name.lower():
-                matches[kind].append(name)
-        alternatives = [text_in(conn, SEARCH_COLUMNS[kind], sorted(names))
-                        for kind, names in matches.items() if names]
-        outcomes = [outcome for outcome in OUTCOMES if needle in outcome]
-        if outcomes:
-            alternatives.append(le.c.outcome.in_(outcomes))
-        return or_(*alternatives) if alternatives else false()
+        return search_clause(conn, value, le)
 
     def caption(self, value: str) -> str:
         return f'search "{value}"'

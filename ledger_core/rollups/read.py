@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Table, and_, case, false, func, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import OUTCOMES, RISK_LEVELS, Principal
-from ..read.filters import active
+from ..read.filters import SEARCH_COLUMNS, active, search_clause, search_outcomes
 from ..read.scope import scope_clause
 from ..store.schema import (
     ROLLUP_TABLES,
@@ -33,12 +33,16 @@ from ..store.types import COST_SCALE
 from .buckets import bucket_of, locate, width_of
 from .maintain import ALL_AGENTS
 
-ROLLUP_FILTERS: dict[str, tuple[str, Callable[[Table, Any], ColumnElement[bool]]]] = {
-    "agent_id": ("agent_id", lambda table, value: table.c.agent_id == value),
-    "outcome": ("outcome", lambda table, value: table.c.outcome == value),
-    "action_name": ("action_name", lambda table, value: table.c.action_name == value),
+ROLLUP_FILTERS: dict[str, tuple[Callable[[Any], set[str]], Callable[[Connection, Table, Any], ColumnElement[bool]]]] = {
+    "agent_id": (lambda value: {"agent_id"}, lambda conn, table, value: table.c.agent_id == value),
+    "outcome": (lambda value: {"outcome"}, lambda conn, table, value: table.c.outcome == value),
+    "action_name": (lambda value: {"action_name"}, lambda conn, table, value: table.c.action_name == value),
+    "search": (lambda value: {*SEARCH_COLUMNS, *(["outcome"] if search_outcomes(value) else [])},
+               lambda conn, table, value: search_clause(conn, value, table)),
 }
-"""Filters a rollup can answer, by name: (the column a rollup table needs, its clause there)."""
+"""Filters a rollup can answer, by name: (the columns a rollup table needs for a value,
+its clause there). A search needs the action names and agent ids (rollup_actions), and
+the outcome too when the term matches one (no rollup holds all three)."""
 
 _DATES = ("start_date", "end_date")
 _LAST_MICROSECOND = time(23, 59, 59, 999999)
@@ -64,7 +68,7 @@ def answerable(request: Any, table: Table) -> bool:
         if name in _DATES:
             if _day(value, end=name == "end_date") is False:
                 return False
-        elif name not in ROLLUP_FILTERS or ROLLUP_FILTERS[name][0] not in table.c:
+        elif name not in ROLLUP_FILTERS or not all(column in table.c for column in ROLLUP_FILTERS[name][0](value)):
             return False
     return True
 
@@ -119,7 +123,8 @@ def _days(request: Any) -> tuple[date | None, date | None]:
     return start or None, end or None  # type: ignore[return-value]
 
 
-def condition(principal: Principal, request: Any, table: Table, *, grain: str | None = None) -> ColumnElement[bool]:
+def condition(conn: Connection, principal: Principal, request: Any, table: Table, *,
+              grain: str | None = None) -> ColumnElement[bool]:
     """Scope, filters and period of `request` on `table` (`answerable` must hold). With
     `grain="day"`, day rows only (for per-day figures)."""
     start, end = _days(request)
@@ -133,7 +138,7 @@ def condition(principal: Principal, request: Any, table: Table, *, grain: str | 
             period = and_(period, table.c.period <= end.isoformat())
     else:
         period = period_clause(table, start, end)
-    clauses = [ROLLUP_FILTERS[name][1](table, value) for name, value in _active(request).items()
+    clauses = [ROLLUP_FILTERS[name][1](conn, table, value) for name, value in _active(request).items()
                if name not in _DATES]
     return and_(scope_clause(principal, table), period, *clauses)
 
@@ -142,7 +147,7 @@ def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     """The number of matching entries from a rollup, or None when no rollup can answer."""
     for table in (rollup_outcomes, rollup_actions):
         if answerable(request, table):
-            total = conn.execute(select(func.sum(table.c.n)).where(condition(principal, request, table))).scalar()
+            total = conn.execute(select(func.sum(table.c.n)).where(condition(conn, principal, request, table))).scalar()
             return int(total or 0)
     return None
 
@@ -179,7 +184,7 @@ def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[
 def _duration_buckets(conn: Connection, principal: Principal, request: Any) -> list[tuple[int, int]]:
     """(bucket, count) of the matching entries' durations (`answerable` on rollup_durations)."""
     d = rollup_durations.c
-    durations = condition(principal, request, rollup_durations)
+    durations = condition(conn, principal, request, rollup_durations)
     if "agent_id" not in _active(request):
         durations = and_(durations, d.agent_id == ALL_AGENTS)
     return [(int(lower), int(count_)) for lower, count_ in conn.execute(
@@ -220,7 +225,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     if not all(answerable(request, table) for table in ROLLUP_TABLES):
         return None
     o = rollup_outcomes.c
-    where = condition(principal, request, rollup_outcomes)
+    where = condition(conn, principal, request, rollup_outcomes)
     totals = conn.execute(select(
         func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
         *[func.sum(case((o.outcome == value, o.n), else_=0)) for value in OUTCOMES],
@@ -235,7 +240,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     a = rollup_actions.c
     for name, count_, whole, frac in conn.execute(
             select(a.action_name, func.sum(a.n), func.sum(a.cost_whole), func.sum(a.cost_frac))
-            .where(condition(principal, request, rollup_actions)).group_by(a.action_name)).all():
+            .where(condition(conn, principal, request, rollup_actions)).group_by(a.action_name)).all():
         rows.append(SimpleNamespace(part=1, key=name, day=None, n=int(count_), cost=_cost(whole, frac)))
     # Per agent over the whole range (month and day rows) and per day (day rows), rather
     # than per (agent, day): the same folded figures from far fewer rows.
@@ -247,7 +252,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
             select(o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
                    func.sum(case((o.outcome == "error", o.n), else_=0)),
                    func.sum(case((o.outcome == "blocked", o.n), else_=0)))
-            .where(condition(principal, request, rollup_outcomes, grain="day"))
+            .where(condition(conn, principal, request, rollup_outcomes, grain="day"))
             .group_by(o.period)).all():
         rows.append(SimpleNamespace(part=2, key=None, day=day, n=int(count_), cost=_cost(whole, frac),
                                     c1=int(errors), c2=int(blocked)))
@@ -259,7 +264,7 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     else:
         r = rollup_runs.c
         runs = conn.execute(select(func.count(r.run_id.distinct()))
-                            .where(condition(principal, request, rollup_runs))).scalar_one()
+                            .where(condition(conn, principal, request, rollup_runs))).scalar_one()
     buckets = _duration_buckets(conn, principal, request)
     p50 = _percentile(conn, raw, buckets, (n * 50 + 99) // 100) if n else None
     p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None

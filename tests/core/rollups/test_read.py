@@ -25,6 +25,8 @@ PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org
 AGENTS = ["a1", "a2", "b1", "Zed"]
 ACTIONS = ["query", "shell", "email", "Query"]
 FIRST_DAY = date(2024, 1, 28)
+SEARCHES = ["query", "QUERY", "a", "Z", "e", "err", "Blocked", "ue", "zz", "%", "_"]
+"""Terms matching action names (case-folded), agent ids, both, outcomes too, or nothing."""
 
 
 def _entries(rng: random.Random, count: int) -> list[dict[str, Any]]:
@@ -66,6 +68,8 @@ def _random_filters(rng: random.Random, *, query: bool) -> dict[str, Any]:
         params["outcome"] = rng.choice(["success", "error", "blocked"])
     if query and rng.random() < 0.3:
         params["action_name"] = rng.choice(ACTIONS)
+    if query and rng.random() < 0.4:
+        params["search"] = rng.choice(SEARCHES)
     return params
 
 
@@ -147,16 +151,19 @@ def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):
     rng = random.Random(80)
     for batch in (300, 100):
         ledger.ingest(_entries(rng, batch))
-        for _ in range(30):
-            params = _random_filters(rng, query=True)
+        every_search = [{"search": term, **extra} for term in SEARCHES
+                        for extra in ({}, {"agent_id": "Zed", "start_date": "2024-02-01"})]
+        for params in every_search + [_random_filters(rng, query=True) for _ in range(30)]:
             filters = EntryFilters.parse(**params)
             for principal in people:
                 with ledger.engine.connect() as conn:
                     fast = rollup_read.count(conn, principal, filters)
                     raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
                         where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
-                off_the_rollups = ("outcome" in params and "action_name" in params) or "risk_level" in params \
-                    or "min_risk" in params
+                searched_outcome = "search" in params and any(
+                    params["search"].lower() in outcome for outcome in ("success", "error", "blocked"))
+                off_the_rollups = ("outcome" in params and ("action_name" in params or "search" in params)) \
+                    or "risk_level" in params or "min_risk" in params or searched_outcome
                 assert fast == raw or (fast is None and off_the_rollups), params
                 assert ledger.query(principal, **params).total == raw
         for principal in people:
@@ -176,10 +183,16 @@ def test_filters_off_the_allowlist_read_the_entries() -> None:
     assert rollup_read.answerable(EntryFilters.parse(start_date="2024-02-01", end_date="2024-02-29"),
                                   rollup_outcomes)
     for params in ({"start_date": "2024-02-01T00:00:01Z"}, {"end_date": "2024-02-29T12:00:00Z"},
-                   {"search": "query"}, {"risk_level": "high"}, {"min_risk": "high"}, {"min_cost": "1"},
+                   {"risk_level": "high"}, {"min_risk": "high"}, {"min_cost": "1"},
                    {"max_cost": "1"},
                    {"run_id": str(uuid.uuid4())}, {"pii_detected": "true"}, {"decision": "allow"},
                    {"data_classification": "public"}, {"regulatory_framework": "GDPR"}):
         assert not rollup_read.answerable(EntryFilters.parse(**params), rollup_outcomes), params
     assert not rollup_read.answerable(EntryFilters.parse(outcome="error"), rollup_actions)
     assert not rollup_read.answerable(EntryFilters.parse(action_name="query"), rollup_outcomes)
+    # A search reads the action names and agent ids, unless it matches an outcome too.
+    assert rollup_read.answerable(EntryFilters.parse(search="query", agent_id="a1"), rollup_actions)
+    assert not rollup_read.answerable(EntryFilters.parse(search="query"), rollup_outcomes)
+    for term in ("err", "BLOCK", "s", "success"):
+        assert not rollup_read.answerable(EntryFilters.parse(search=term), rollup_actions), term
+    assert not rollup_read.answerable(EntryFilters.parse(search="query", outcome="error"), rollup_actions)
