@@ -14,7 +14,8 @@ organization, user, period and a few keys:
 never stale); `maintain.backfill` builds them from existing entries (migration 0007).
 `read` answers stats, query totals and facets from them when every filter of the request
 is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome or action name,
-or a search that matches no outcome) and its dates fall on whole UTC days; anything else goes to the raw table. Whole months
-come from month rows, the remaining days from day rows, so a whole-ledger request reads
-a few thousand rows instead of every entry.
+or a search that matches no outcome) and its dates fall on whole UTC days; anything else
+goes to the raw table. Whole months come from month rows, the remaining days from day
+rows, so a whole-ledger request reads a few thousand rows instead of every entry. The
+Stats page's duration chart adds up the duration buckets (`read.durations_below`).
 """
