@@ -145,21 +145,21 @@ def wire_columns(bind: Bind, table: Table) -> list[Any]:
 # Fields whose wire text is never NULL and holds only hex digits, decimal digits, dashes,
 # colons, dots, `T`, `Z` or a validated enum's letters: nothing JSON escapes, CSV quotes or
 # a spreadsheet runs as a formula. An export lets the database write them as they are.
-CSV_VERBATIM = frozenset({"id", "run_id", "timestamp", "outcome", "cost_usd", "duration_ms", "risk_level",
+VERBATIM = frozenset({"id", "run_id", "timestamp", "outcome", "cost_usd", "duration_ms", "risk_level",
                           "entry_hash", "prev_hash"})
 
 
 def json_line_column(bind: Bind, table: Table) -> ColumnElement:
     """The SELECT column that makes the database write each row's whole JSON object, the
     bytes of `json_object(wire_texts)` (an export then only joins lines: several times
-    faster than encoding in Python). The `CSV_VERBATIM` texts are quoted without escaping
+    faster than encoding in Python). The `VERBATIM` texts are quoted without escaping
     (a quarter less work for PostgreSQL). A property test holds the two equal on both
     databases."""
     pieces: list[ColumnElement | str] = []
     for position, (name, rendering, kind) in enumerate(FIELDS):
         pieces.append(("{" if position == 0 else ",") + f'"{name}":')
         text = wire_text(bind, table.c[name], rendering)
-        if kind == "string" and name in CSV_VERBATIM:
+        if kind == "string" and name in VERBATIM:
             pieces.extend(['"', text, '"'])
         elif kind == "string":
             pieces.append(json_string(bind, text))
@@ -173,7 +173,7 @@ def json_line_column(bind: Bind, table: Table) -> ColumnElement:
 
 def csv_record_columns(bind: Bind, table: Table) -> list[ColumnElement]:
     """The SELECT list from which `csv_record` writes a row's CSV record: each run of
-    `CSV_VERBATIM` fields joined with commas by the database, every other field's wire
+    `VERBATIM` fields joined with commas by the database, every other field's wire
     text alone (JSON null as NULL), for Python to neutralise and quote."""
     columns: list[ColumnElement] = []
     run: list[ColumnElement | str] = []
@@ -181,7 +181,7 @@ def csv_record_columns(bind: Bind, table: Table) -> list[ColumnElement]:
         text = wire_text(bind, table.c[name], rendering)
         if kind == "number" and rendering == "plain":
             text = cast(text, Text)
-        if name in CSV_VERBATIM:
+        if name in VERBATIM:
             run.extend([",", text] if run else [text])
             continue
         if run:
@@ -197,7 +197,7 @@ def _csv_layout() -> tuple[bool, ...]:
     """For each column of `csv_record_columns`: whether it is a joined verbatim run."""
     layout: list[bool] = []
     for name, _, _ in FIELDS:
-        verbatim = name in CSV_VERBATIM
+        verbatim = name in VERBATIM
         if not (verbatim and layout and layout[-1]):
             layout.append(verbatim)
     return tuple(layout)

@@ -203,15 +203,16 @@ def durations_below(conn: Connection, principal: Principal, request: Any, raw: C
     buckets = _duration_buckets(conn, principal, request)
     below = [sum(n for lower, n in buckets if lower + width_of(lower) <= edge) for edge in edges]
     filled = {lower for lower, n in buckets if n}
-    split = [edge for edge in edges if bucket_of(edge) < edge and bucket_of(edge) in filled]
+    split = [(position, edge) for position, edge in enumerate(edges)
+             if bucket_of(edge) < edge and bucket_of(edge) in filled]
     if split:
         duration = ledger_entries.c.duration_ms
         found = conn.execute(select(*[
             select(func.count()).select_from(ledger_entries)
             .where(raw, duration >= bucket_of(edge), duration < edge).scalar_subquery()
-            for edge in split])).one()
-        for edge, count_ in zip(split, found):
-            below[edges.index(edge)] += int(count_)
+            for _, edge in split])).one()
+        for (position, _), count_ in zip(split, found):
+            below[position] += int(count_)
     return sum(n for _, n in buckets), below
 
 

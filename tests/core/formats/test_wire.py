@@ -150,11 +150,11 @@ def test_csv_record_writes_what_csv_writer_writes(cell: str) -> None:
     import csv
     import io
 
-    from ledger_core.formats.wire import FIELDS, _CSV_LAYOUT, CSV_VERBATIM, csv_cells, csv_record
+    from ledger_core.formats.wire import _CSV_LAYOUT, FIELDS, VERBATIM, csv_cells, csv_record
 
     texts = []
     for name, _, kind in FIELDS:
-        if name in CSV_VERBATIM:
+        if name in VERBATIM:
             texts.append("0" if kind == "number" else "v")
         else:
             texts.append(cell)
@@ -162,7 +162,7 @@ def test_csv_record_writes_what_csv_writer_writes(cell: str) -> None:
     csv.writer(buffer, lineterminator="\r\n").writerow(csv_cells(texts))
     row, verbatim_run = [], []
     for (name, _, kind), text in zip(FIELDS, texts):
-        if name in CSV_VERBATIM:
+        if name in VERBATIM:
             verbatim_run.append(text)
             continue
         if verbatim_run:
