@@ -1,20 +1,24 @@
 """Rollups: per-period aggregates of the ledger, kept in the same transaction as ingest.
 
-Four tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and "month"),
+Five tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and "month"),
 organization, user, period and a few keys:
 
 - `rollup_outcomes` (agent, outcome): count, exact cost, duration sum, first and last
   timestamp, count per risk level;
 - `rollup_actions` (agent, action name): count, exact cost;
+- `rollup_action_outcomes` (agent, action name, outcome): count, for the totals of a
+  query that filters on an action and an outcome, or searches with a term that matches
+  an outcome;
 - `rollup_runs` (agent, run id): count, for the distinct runs;
 - `rollup_durations` (agent, or all agents, duration bucket): count, for the percentiles
   (`buckets`: 8 per power of two; they locate a percentile, which is then read exactly).
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
-never stale); `maintain.backfill` builds them from existing entries (migration 0007).
+never stale); `maintain.backfill` builds them from existing entries (migration 0007),
+`maintain.backfill_counts` a count-only one in two grouped inserts (migration 0010).
 `read` answers stats, query totals and facets from them when every filter of the request
-is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome or action name,
-or a search that matches no outcome) and its dates fall on whole UTC days; anything else
+is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome, action name and
+search, alone or together) and its dates fall on whole UTC days; anything else
 goes to the raw table. Whole months come from month rows, the remaining days from day
 rows, so a whole-ledger request reads a few thousand rows instead of every entry. The
 Stats page's duration chart adds up the duration buckets (`read.durations_below`).

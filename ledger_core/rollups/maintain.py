@@ -8,15 +8,17 @@ first/last timestamps.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, func, insert, literal, select
 
 from ..contract.common import RISK_LEVELS
 from ..formats.wire import format_timestamp
-from ..store.db import bulk_upsert, stored_forms
+from ..store.db import bulk_upsert, day_of, stored_forms
 from ..store.schema import (
+    ROLLUP_TABLES,
     ledger_entries,
+    rollup_action_outcomes,
     rollup_actions,
     rollup_durations,
     rollup_outcomes,
@@ -47,15 +49,16 @@ def cost_parts(cost: str) -> tuple[int, int]:
     return int(whole), int(fraction.ljust(COST_SCALE, "0")) if fraction else 0
 
 
-def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
-    """Add `entries` (dicts with `ENTRY_COLUMNS`) to every rollup, on `conn` (the caller's
-    transaction).
+def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence[Table] = ROLLUP_TABLES) -> None:
+    """Add `entries` (dicts with `ENTRY_COLUMNS`) to the rollups `tables` (every one by
+    default), on `conn` (the caller's transaction).
 
     Periods come from the wire text (`YYYY-MM-DD` and `YYYY-MM` of the UTC instant), and
     the first and last instants of a row are its least and greatest wire texts (fixed
     width: their order is the instants' order)."""
     outcomes: dict[tuple, list[Any]] = {}
     actions: dict[tuple, list[int]] = {}
+    action_outcomes: dict[tuple, int] = {}
     run_rows: dict[tuple, int] = {}
     durations: dict[tuple, int] = {}
     for e in entries:
@@ -84,6 +87,8 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
                 row[0] += 1
                 row[1] += whole
                 row[2] += frac
+            key = (*scope, e["action_name"], e["outcome"])
+            action_outcomes[key] = action_outcomes.get(key, 0) + 1
             key = (*scope, run)
             run_rows[key] = run_rows.get(key, 0) + 1
             key = (*scope, bucket)
@@ -91,15 +96,22 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]]) -> None:
             key = (grain, org, user, period, ALL_AGENTS, bucket)
             durations[key] = durations.get(key, 0) + 1
     uuid_form, instant_form, _ = stored_forms(conn)
-    _upsert(conn, rollup_outcomes, [(*key, n, whole, frac, duration, instant_form(first), instant_form(last), *risks)
-                                    for key, (n, whole, frac, duration, first, last, *risks) in outcomes.items()],
-            ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at", *RISK_COLUMNS),
-            raw=frozenset({"first_at", "last_at"}))
-    _upsert(conn, rollup_actions, [(*key, *values) for key, values in actions.items()],
-            ("n", "cost_whole", "cost_frac"))
-    _upsert(conn, rollup_runs, [(*key[:-1], uuid_form(key[-1]), n) for key, n in run_rows.items()], ("n",),
-            raw=frozenset({"run_id"}))
-    _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
+    if rollup_outcomes in tables:
+        _upsert(conn, rollup_outcomes,
+                [(*key, n, whole, frac, duration, instant_form(first), instant_form(last), *risks)
+                 for key, (n, whole, frac, duration, first, last, *risks) in outcomes.items()],
+                ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at", *RISK_COLUMNS),
+                raw=frozenset({"first_at", "last_at"}))
+    if rollup_actions in tables:
+        _upsert(conn, rollup_actions, [(*key, *values) for key, values in actions.items()],
+                ("n", "cost_whole", "cost_frac"))
+    if rollup_action_outcomes in tables:
+        _upsert(conn, rollup_action_outcomes, [(*key, n) for key, n in action_outcomes.items()], ("n",))
+    if rollup_runs in tables:
+        _upsert(conn, rollup_runs, [(*key[:-1], uuid_form(key[-1]), n) for key, n in run_rows.items()], ("n",),
+                raw=frozenset({"run_id"}))
+    if rollup_durations in tables:
+        _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
 
 
 def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measures: tuple[str, ...],
@@ -119,9 +131,10 @@ def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measure
 BACKFILL_BATCH = 50_000
 
 
-def backfill(conn: Connection) -> int:
-    """Add every stored entry to the rollups (which must be empty), organization by
-    organization in keyset batches of the primary key; returns the number of entries."""
+def backfill(conn: Connection, tables: Sequence[Table] = ROLLUP_TABLES) -> int:
+    """Add every stored entry to the rollups `tables` (which must be empty), organization
+    by organization in keyset batches of the primary key; returns the number of entries.
+    A migration names the tables it creates: later ones do not exist yet."""
     le = ledger_entries
     columns = [le.c[name] for name in ENTRY_COLUMNS]
     done = 0
@@ -136,7 +149,28 @@ def backfill(conn: Connection) -> int:
             if not rows:
                 break
             record(conn, [{**row, "timestamp": format_timestamp(row["timestamp"]), "run_id": str(row["run_id"]),
-                           "cost_usd": format_decimal(row["cost_usd"])} for row in rows])
+                           "cost_usd": format_decimal(row["cost_usd"])} for row in rows], tables)
             done += len(rows)
             last = rows[-1]["id"]
     return done
+
+
+def backfill_counts(conn: Connection, table: Table) -> int:
+    """Fill an empty rollup that keeps only a count per key of entry columns (such as
+    `rollup_action_outcomes`) from every stored entry, in two set-based statements: the day
+    rows grouped from the entries, then the month rows from the day rows. Returns the
+    number of rows in the table. Much faster than `backfill` at millions of entries (no Python
+    per entry), and exact for such a table: its count is the only measure."""
+    le = ledger_entries
+    keys = [c.name for c in table.primary_key.columns][4:]
+    day = day_of(le.c.timestamp)
+    columns = ["grain", "org_id", "user_id", "period", *keys, "n"]
+    by_day = (select(literal("day"), le.c.org_id, le.c.user_id, day, *[le.c[k] for k in keys], func.count())
+              .group_by(le.c.org_id, le.c.user_id, day, *[le.c[k] for k in keys]))
+    conn.execute(insert(table).from_select(columns, by_day))
+    t = table.c
+    month = func.substr(t.period, 1, 7)
+    by_month = (select(literal("month"), t.org_id, t.user_id, month, *[t[k] for k in keys], func.sum(t.n))
+                .where(t.grain == "day").group_by(t.org_id, t.user_id, month, *[t[k] for k in keys]))
+    conn.execute(insert(table).from_select(columns, by_month))
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()

@@ -23,6 +23,7 @@ from ..read.scope import scope_clause
 from ..store.schema import (
     ROLLUP_TABLES,
     ledger_entries,
+    rollup_action_outcomes,
     rollup_actions,
     rollup_durations,
     rollup_outcomes,
@@ -42,7 +43,7 @@ ROLLUP_FILTERS: dict[str, tuple[Callable[[Any], set[str]], Callable[[Connection,
 }
 """Filters a rollup can answer, by name: (the columns a rollup table needs for a value,
 its clause there). A search needs the action names and agent ids (rollup_actions), and
-the outcome too when the term matches one (no rollup holds all three)."""
+the outcome too when the term matches one (rollup_action_outcomes)."""
 
 _DATES = ("start_date", "end_date")
 _LAST_MICROSECOND = time(23, 59, 59, 999999)
@@ -144,8 +145,9 @@ def condition(conn: Connection, principal: Principal, request: Any, table: Table
 
 
 def count(conn: Connection, principal: Principal, request: Any) -> int | None:
-    """The number of matching entries from a rollup, or None when no rollup can answer."""
-    for table in (rollup_outcomes, rollup_actions):
+    """The number of matching entries from a rollup, or None when no rollup can answer:
+    the smallest one that holds every filter's columns."""
+    for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes):
         if answerable(request, table):
             total = conn.execute(select(func.sum(table.c.n)).where(condition(conn, principal, request, table))).scalar()
             return int(total or 0)

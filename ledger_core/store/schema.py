@@ -215,6 +215,14 @@ rollup_actions = _rollup(
     [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False)],
     _cost_columns(),
 )
+# The counts of actions per action name and outcome (with the agent): the totals of a
+# query that filters on both, or searches with a term that matches an outcome (#8).
+rollup_action_outcomes = _rollup(
+    "rollup_action_outcomes",
+    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False),
+     Column("outcome", String(16), nullable=False)],
+    [],
+)
 rollup_runs = _rollup(
     "rollup_runs",
     [Column("agent_id", NameType, nullable=False), Column("run_id", Uuid(), nullable=False)],
@@ -247,7 +255,12 @@ Index("ix_rollup_actions_agent", rollup_actions.c.grain, rollup_actions.c.agent_
       rollup_actions.c.action_name, rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
 Index("ix_rollup_actions_period", rollup_actions.c.grain, rollup_actions.c.period, rollup_actions.c.action_name,
       rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
-ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations)
+# Migration 0010: the count of one action and outcome over a period range, for any scope
+# (index-only).
+Index("ix_rollup_action_outcomes_name", rollup_action_outcomes.c.grain, rollup_action_outcomes.c.action_name,
+      rollup_action_outcomes.c.outcome, rollup_action_outcomes.c.period, rollup_action_outcomes.c.org_id,
+      rollup_action_outcomes.c.user_id, rollup_action_outcomes.c.n)
+ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations, rollup_action_outcomes)
 
 export_log = Table(
     "export_log",

@@ -1,12 +1,12 @@
-"""Backfill (migration 0004) builds the same rollups as ingest keeps, row for row."""
+"""Backfill (migrations 0007 and 0010) builds the same rollups as ingest keeps, row for row."""
 from __future__ import annotations
 
 import random
 
 from sqlalchemy import select
 
-from ledger_core.rollups.maintain import backfill
-from ledger_core.store.schema import ROLLUP_TABLES
+from ledger_core.rollups.maintain import backfill, backfill_counts
+from ledger_core.store.schema import ROLLUP_TABLES, rollup_action_outcomes, rollup_actions
 from tests.core.rollups.test_read import PEOPLE, _entries
 
 
@@ -30,3 +30,37 @@ def test_backfill_equals_what_ingest_kept(ledger, monkeypatch):  # type: ignore[
         monkeypatch.setattr("ledger_core.rollups.maintain.BACKFILL_BATCH", 70)  # several batches
         assert backfill(conn) == 500
     assert _contents(ledger) == kept
+
+
+def test_a_backfill_fills_only_the_tables_it_is_given(ledger):  # type: ignore[no-untyped-def]
+    """Migration 0007 backfills its four tables while rollup_action_outcomes (0010) does
+    not exist yet: `backfill` writes only the tables named."""
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    ledger.ingest(_entries(random.Random(6), 120))
+    kept = _contents(ledger)
+    with ledger.engine.begin() as conn:
+        for table in ROLLUP_TABLES:
+            conn.execute(table.delete())
+        assert backfill(conn, (rollup_actions,)) == 120
+    after = _contents(ledger)
+    assert after["rollup_actions"] == kept["rollup_actions"]
+    assert all(not rows for name, rows in after.items() if name != "rollup_actions")
+
+
+def test_counts_backfill_equals_what_ingest_kept(ledger):  # type: ignore[no-untyped-def]
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    rng = random.Random(9)
+    entries = _entries(rng, 400)
+    late = entries[0]["timestamp"][:10] + "T23:59:59.999999+00:00"  # the UTC day's last instant
+    entries[0]["timestamp"] = late
+    entries[1]["timestamp"] = late.replace("23:59:59.999999+00:00", "23:30:00-05:00")  # next UTC day
+    ledger.ingest(entries[:300])
+    ledger.ingest(entries[300:])
+    kept = _contents(ledger)["rollup_action_outcomes"]
+    assert {row[0] for row in kept} == {"day", "month"} and len(kept) > 100
+    with ledger.engine.begin() as conn:
+        conn.execute(rollup_action_outcomes.delete())
+        assert backfill_counts(conn, rollup_action_outcomes) == len(kept)
+    assert _contents(ledger)["rollup_action_outcomes"] == kept

@@ -17,6 +17,38 @@ def test_migrations_match_schema_and_upgrade_is_repeatable(ledger):  # type: ign
     assert differences == []
 
 
+def test_action_outcomes_revision_backfills_what_ingest_keeps(databases):  # type: ignore[no-untyped-def]
+    """Revision 0010 on a ledger that already holds entries: rollup_action_outcomes is
+    created and filled with exactly the rows that ingest keeps from then on."""
+    import random
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from ledger_core.store.schema import rollup_action_outcomes
+    from tests.core.rollups.test_read import PEOPLE, _entries
+
+    ledger = databases.ledger("migrate_0010")
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    ledger.ingest(_entries(random.Random(10), 250))
+
+    def contents() -> list[tuple[str, ...]]:
+        with ledger.engine.connect() as conn:
+            return sorted(tuple(map(str, row)) for row in conn.execute(select(rollup_action_outcomes)))
+
+    kept = contents()
+    assert len(kept) > 100
+    config = migrate.alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+    assert migrate.current_revision(ledger.engine) == "0009"
+    migrate.upgrade(ledger.engine)
+    assert contents() == kept
+    ledger.dispose()
+
+
 def test_entry_json_becomes_exact_canonical_text(databases):  # type: ignore[no-untyped-def]
     """Revision 0003: PostgreSQL jsonb (reordered keys) and SQLite NUMERIC affinity (a
     top-level number stored as INTEGER or REAL) both give way to the canonical text."""

@@ -80,8 +80,10 @@ def upgrade() -> None:
         for name, columns in INDEXES.items():
             batch_op.create_index(name, columns, unique=False)
     from ledger_core.rollups.maintain import backfill
+    from ledger_core.store import schema
 
-    backfill(op.get_bind())
+    backfill(op.get_bind(), (schema.rollup_outcomes, schema.rollup_actions, schema.rollup_runs,
+                             schema.rollup_durations))
 
 
 def downgrade() -> None:
