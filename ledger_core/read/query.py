@@ -11,6 +11,7 @@ from ..contract.entry import ENTRY_FIELDS
 from ..contract.query import EntryFilters, LedgerPage, LedgerQuery
 from ..formats.wire import entry_from_row
 from ..store.db import is_postgresql, supports_materialized_cte
+from ..store.schema import chain_heads
 from ..store.schema import ledger_entries as le
 from ..rollups import read as rollups
 from .filters import active, where
@@ -36,9 +37,10 @@ def order_by(sort_by: str, sort_order: str, key: ColumnElement | None = None,
 
 
 INDEXED_FILTERS = frozenset({"outcome", "action_name", "agent_id", "run_id", "min_cost", "max_cost",
-                             "start_date", "end_date"})
-"""Filters an index of `ledger_entries` can answer (search and the risk and compliance
-filters read every entry in scope)."""
+                             "start_date", "end_date", "search"})
+"""Filters an index of `ledger_entries` can answer (a search is a list of action names and
+agent ids, `read.filters.Search`; the risk and compliance filters read every entry in
+scope)."""
 
 
 def _gathers_matches_first(conn: Connection, principal: Principal, request: LedgerQuery, offset: int,
@@ -62,6 +64,20 @@ def _gathers_matches_first(conn: Connection, principal: Principal, request: Ledg
         return False
     scope = rollups.count(conn, principal, EntryFilters())
     return scope is not None and total * total < (offset + request.page_size) * scope
+
+
+def _every_organization(conn: Connection, principal: Principal) -> list[ColumnElement[bool]]:
+    """For a superuser on PostgreSQL: `org_id IN (every organization with entries)`, which
+    changes no result but lets the indexes that lead with the organization find the
+    matches (one descent per organization). PostgreSQL has no skip scan: a superuser's
+    outcome, agent and 90 days were gathered through a whole index instead (0.8-1.3 s at
+    10M actions; with a search as well, the walk of the cost index took 30 s). Every
+    organization with entries has a chain head (`chain_heads`, kept by ingest). SQLite
+    skips through a leading column by itself."""
+    if principal.role != "superuser" or not is_postgresql(conn):
+        return []
+    organizations = conn.execute(select(chain_heads.c.org_id).order_by(chain_heads.c.org_id)).scalars().all()
+    return [le.c.org_id.in_(organizations)]
 
 
 NARROW_COST_RANGE = 10_000
@@ -118,7 +134,7 @@ def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool]
                 .order_by(*order).limit(limit).offset(offset).subquery())
     elif _gathers_matches_first(conn, principal, request, offset, total):
         gathered = select(le.c.org_id, le.c.id, SORT_COLUMNS[request.sort_by].label("sort_key")).where(
-            condition).cte("matches")
+            condition, *_every_organization(conn, principal)).cte("matches")
         if supports_materialized_cte(conn):
             gathered = gathered.prefix_with("MATERIALIZED")
         keys = (select(gathered.c.org_id, gathered.c.id)
