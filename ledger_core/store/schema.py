@@ -128,7 +128,7 @@ ledger_entries = Table(
     Index("ix_le_action", "action_name", "timestamp", "id"),
     Index("ix_le_user_action", "user_id", "org_id", "action_name", "timestamp"),
     Index("ix_le_user_outcome", "user_id", "org_id", "outcome", "timestamp"),
-    Index("ix_le_org_agent", "org_id", "agent_id", "timestamp"),
+    Index("ix_le_org_agent", "org_id", "agent_id", "timestamp", "outcome"),  # 0011: the outcome too
     Index("ix_le_run", "run_id", "timestamp"),
     Index("ix_le_org_cost", "org_id", "cost_usd"),
     Index("ix_le_org_duration", "org_id", "duration_ms", "timestamp", "agent_id"),  # 0009: dates and agent too
@@ -138,7 +138,7 @@ ledger_entries = Table(
     Index("ix_le_cost", "cost_usd", "id"),
     Index("ix_le_duration", "duration_ms", "id"),
     Index("ix_le_org_outcome", "org_id", "outcome", "timestamp", "id"),
-    Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp"),
+    Index("ix_le_user_agent", "user_id", "org_id", "agent_id", "timestamp", "outcome"),  # 0011: the outcome too
     # Migration 0008 (#8): the exact percentile of a date range (of one agent) reads one
     # duration bucket's entries within the dates from this index alone. Not led by the
     # agent: SQLite would read an agent's pages through it and sort them all.
