@@ -12,7 +12,7 @@ import argparse
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -25,6 +25,9 @@ from ledger_core.store.schema import ledger_entries  # noqa: E402
 
 
 def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:
+    ninety_days_start = (date.fromisoformat(end_day) - timedelta(days=89)).isoformat()
+    ledger_page = {"outcome": "error", "agent_id": "prod-agent-3", "start_date": ninety_days_start,
+                   "end_date": end_day, "sort_by": "cost", "page_size": 100}
     return {
         "first page (newest)": {},
         "deep page (page 500)": {"page": 500},
@@ -45,6 +48,8 @@ def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:
         "sort duration desc": {"sort_by": "duration"},
         "sort name asc": {"sort_by": "name", "sort_order": "asc"},
         "sort timestamp asc": {"sort_order": "asc"},
+        "Ledger page: error, agent, 90 days, by cost": ledger_page,
+        "... and search 'query'": {**ledger_page, "search": "query"},
     }
 
 
