@@ -193,8 +193,10 @@ def captured_selects(ledger: Ledger, principal: Principal, params: dict[str, Any
 
 def run_bare(conn: sqlite3.Connection, statements: list[tuple[str, Any]]) -> tuple[list[str], int | None]:
     """Run the captured statements; the page is the result with an `id` column, the
-    total the single value of the first other (the query counts before it reads the page;
-    a cost range may also count its scope, to choose how to read the page)."""
+    total the single value of the first other that is not a bounded probe (the query
+    counts before it reads the page; on SQLite a cost range is first probed with a count
+    of at most `NARROW_COST_RANGE` keys, and the scope may be counted afterwards, to
+    choose how to read the page)."""
     ids: list[str] = []
     total = None
     for statement, parameters in statements:
@@ -203,7 +205,7 @@ def run_bare(conn: sqlite3.Connection, statements: list[tuple[str, Any]]) -> tup
         names = [d[0] for d in cursor.description]
         if "id" in names:
             ids = [row[names.index("id")] for row in rows]
-        elif total is None:
+        elif total is None and "LIMIT" not in statement.upper():
             total = rows[0][0]
     return ids, total
 

@@ -245,10 +245,11 @@ Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.
       rollup_durations.c.period, rollup_durations.c.org_id, rollup_durations.c.user_id,
       rollup_durations.c.bucket, rollup_durations.c.n)
 # Migration 0008 (#8): a date range's distinct runs and its actions, by period; one agent's
-# distinct runs (migration 0012: within a period range).
+# distinct runs (migration 0012: within a period range, of an organization or a user,
+# index-only).
 Index("ix_rollup_runs_period", rollup_runs.c.grain, rollup_runs.c.period, rollup_runs.c.run_id)
 Index("ix_rollup_runs_agent", rollup_runs.c.grain, rollup_runs.c.agent_id, rollup_runs.c.period,
-      rollup_runs.c.run_id)
+      rollup_runs.c.run_id, rollup_runs.c.org_id, rollup_runs.c.user_id)
 # ... and one agent's daily series and actions (index-only).
 Index("ix_rollup_outcomes_agent", rollup_outcomes.c.grain, rollup_outcomes.c.agent_id, rollup_outcomes.c.period,
       rollup_outcomes.c.outcome, rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac)
