@@ -14,7 +14,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, Callable
 
-from sqlalchemy import Connection, Table, and_, case, false, func, or_, select
+from sqlalchemy import Connection, Table, and_, case, false, func, or_, select, true
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import OUTCOMES, RISK_LEVELS, Principal
@@ -218,6 +218,31 @@ def durations_below(conn: Connection, principal: Principal, request: Any, raw: C
     return sum(n for _, n in buckets), below
 
 
+def runs_between(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
+    """How many runs in scope act between `start` (at 00:00 UTC, or None) and `end`
+    (inclusive, or None).
+
+    Those that start in the range (a run starts with its first action), counted off the
+    runs' start indexes, and those that started before it and still act in it. A run of
+    the second kind spans several UTC days (`runs.multi_day`, kept by ingest), which few
+    runs do: they are found by their end, and each one's actions within the range are
+    looked up (`ix_le_run`). Counting distinct run ids among the range's `rollup_runs`
+    rows took 125-140 ms for 90 days at 10M actions on PostgreSQL (about 290,000 rows)."""
+    r = runs_table.c
+    scope = scope_clause(principal, runs_table)
+    started = [*([r.started_at >= start] if start is not None else []),
+               *([r.started_at <= end] if end is not None else [])]
+    total = conn.execute(select(func.count()).select_from(runs_table).where(scope, *started)).scalar_one()
+    if start is None:
+        return int(total)
+    within = [ledger_entries.c.timestamp >= start, *([ledger_entries.c.timestamp <= end] if end is not None else [])]
+    acts = select(ledger_entries.c.run_id).where(ledger_entries.c.run_id == r.id, *within).exists()
+    earlier = conn.execute(select(func.count()).select_from(runs_table).where(
+        scope, r.multi_day == true(), or_(r.ended_at >= start, r.ended_at.is_(None)), r.started_at < start,
+        acts)).scalar_one()
+    return int(total) + int(earlier)
+
+
 def stats_rows(conn: Connection, principal: Principal, request: Any,
                raw: ColumnElement[bool]) -> list[SimpleNamespace] | None:
     """The rows of `read.stats.stats_parts` (same parts and fields; part 2 as rows per
@@ -264,6 +289,8 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
         # creates it with its first entry): without filters, the runs in scope are the answer.
         runs = conn.execute(select(func.count()).select_from(runs_table)
                             .where(scope_clause(principal, runs_table))).scalar_one()
+    elif set(_active(request)) <= set(_DATES):
+        runs = runs_between(conn, principal, request.start_date, request.end_date)
     else:
         r = rollup_runs.c
         runs = conn.execute(select(func.count(r.run_id.distinct()))

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -88,10 +89,17 @@ runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("ended_at", UTCDateTime(), nullable=True),
     Column("status", String(20), nullable=False),
+    # Migration 0013 (#8): whether the run's first and last actions fall on different UTC
+    # days (or its end is unknown). The runs of a range of days are those that start in it
+    # and those of the few such runs that started before it and act in it
+    # (`rollups.read.runs_between`).
+    Column("multi_day", Boolean(), nullable=False, server_default=false()),
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_runs_id", "id", unique=True),  # one owner per run across the ledger
     Index("ix_runs_user_started", "user_id", "org_id", "started_at"),  # 0009: the user's organization in it
     Index("ix_runs_org_started", "org_id", "started_at"),
+    Index("ix_runs_started", "started_at"),  # 0013: a superuser's runs started in a range
+    Index("ix_runs_multi_day", "multi_day", "ended_at"),  # 0013
 )
 
 # Append-only: database triggers refuse UPDATE and DELETE (`store.append_only`, migration 0004).

@@ -19,7 +19,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -467,12 +467,13 @@ class _Ingestor:
                 new_runs[run_id] = {
                     "org_id": fields["org_id"], "id": uuid.UUID(run_id), "user_id": fields["user_id"],
                     "agent_id": fields["agent_id"], "started_at": moment, "ended_at": moment,
-                    "status": "failed" if failed else "completed",
+                    "status": "failed" if failed else "completed", "multi_day": False,
                 }
                 continue
             if moment < run["started_at"] or moment > run["ended_at"] or (failed and run["status"] != "failed"):
                 run["started_at"] = min(run["started_at"], moment)
                 run["ended_at"] = max(run["ended_at"], moment)
+                run["multi_day"] = _utc_day(run["started_at"]) != _utc_day(run["ended_at"])
                 if failed:
                     run["status"] = "failed"
                 if run_id in known:
@@ -484,7 +485,8 @@ class _Ingestor:
             conn.execute(
                 update(runs)
                 .where(runs.c.org_id == run["org_id"], runs.c.id == run["id"])
-                .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"])
+                .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"],
+                        multi_day=run["multi_day"])
             )
         return refusals, accepted, duplicates
 
@@ -558,6 +560,10 @@ _COMPARED: tuple[str, ...] = (
 )
 _WIRE_KINDS = {"id": "uuid", "run_id": "uuid", "timestamp": "timestamp", "cost_usd": "cost",
                **{name: "json" for name in _JSON_COLUMNS}}
+
+
+def _utc_day(moment: datetime) -> date:
+    return (moment if moment.tzinfo is None else moment.astimezone(timezone.utc)).date()
 
 
 def _content(fields: dict[str, Any]) -> dict[str, Any]:

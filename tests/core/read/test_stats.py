@@ -525,14 +525,18 @@ def _selects(ledger, call):  # type: ignore[no-untyped-def]
 
 def test_stats_read_rollups_not_entries_when_they_can(ledger):  # type: ignore[no-untyped-def]
     """Scope, agent and whole days: the rollups answer; only a percentile in a bucket wider
-    than 1 ms reads entries, and only that bucket's range. Other filters read the entries."""
+    than 1 ms reads entries, and only that bucket's range, and the runs that span several
+    days look up their own entries in the range. Other filters read the entries."""
     me = _owner(ledger, "alice", "acme")
     ledger.ingest(_rows(me, [{"duration_ms": d * 7} for d in range(300)]))
     stats, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-01-01"))
     assert stats.total_actions == 300 and stats.p95_duration_ms == 284 * 7
     on_entries = [s for s in statements if "ledger_entries" in s]
-    assert len(statements) > len(on_entries) and len(on_entries) == 2
-    assert all("duration_ms >=" in s and "LIMIT" in s for s in on_entries)
+    percentiles = [s for s in on_entries if "FROM runs" not in s]
+    assert len(statements) > len(on_entries) and len(percentiles) == 2 and len(on_entries) == 3
+    assert all("duration_ms >=" in s and "LIMIT" in s for s in percentiles)
+    assert all("runs.multi_day" in s and "ledger_entries.run_id = runs.id" in s
+               for s in on_entries if s not in percentiles)
     _, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-01-01T00:00:01Z"))
     assert not any("rollup_" in s for s in statements)
     _, statements = _selects(ledger, lambda: ledger.stats(me, pii_detected=True))
