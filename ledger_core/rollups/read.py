@@ -225,9 +225,10 @@ def runs_between(conn: Connection, principal: Principal, start: datetime | None,
     Those that start in the range (a run starts with its first action), counted off the
     runs' start indexes, and those that started before it and still act in it. A run of
     the second kind spans several UTC days (`runs.multi_day`, kept by ingest), which few
-    runs do: they are found by their end, and each one's actions within the range are
-    looked up (`ix_le_run`). Counting distinct run ids among the range's `rollup_runs`
-    rows took 125-140 ms for 90 days at 10M actions on PostgreSQL (about 290,000 rows)."""
+    runs do: they are found by their end (set by ingest with a run's first action, as its
+    start is), and each one's actions within the range are looked up (`ix_le_run`).
+    Counting distinct run ids among the range's `rollup_runs` rows took 125-140 ms for 90
+    days at 10M actions on PostgreSQL (about 290,000 rows)."""
     r = runs_table.c
     scope = scope_clause(principal, runs_table)
     started = [*([r.started_at >= start] if start is not None else []),
@@ -238,7 +239,7 @@ def runs_between(conn: Connection, principal: Principal, start: datetime | None,
     within = [ledger_entries.c.timestamp >= start, *([ledger_entries.c.timestamp <= end] if end is not None else [])]
     acts = select(ledger_entries.c.run_id).where(ledger_entries.c.run_id == r.id, *within).exists()
     earlier = conn.execute(select(func.count()).select_from(runs_table).where(
-        scope, r.multi_day == true(), or_(r.ended_at >= start, r.ended_at.is_(None)), r.started_at < start,
+        scope, r.multi_day == true(), r.ended_at >= start, r.started_at < start,
         acts)).scalar_one()
     return int(total) + int(earlier)
 
