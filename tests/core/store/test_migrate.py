@@ -49,6 +49,42 @@ def test_action_outcomes_revision_backfills_what_ingest_keeps(databases):  # typ
     ledger.dispose()
 
 
+def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # type: ignore[no-untyped-def]
+    """Revision 0013 on a ledger that already holds runs: `multi_day` is set exactly where
+    ingest sets it from then on (first and last actions on different UTC days)."""
+    import random
+    import uuid
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from ledger_core.store.schema import runs
+    from tests.core.rollups.test_read import PEOPLE, _entries
+
+    ledger = databases.ledger("migrate_0013")
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    entries = _entries(random.Random(13), 200)
+    for entry in entries[:20]:  # runs of one action: one day
+        entry["run_id"] = str(uuid.uuid4())
+    ledger.ingest(entries)
+
+    def marks() -> dict[str, bool]:
+        with ledger.engine.connect() as conn:
+            return {str(row.id): row.multi_day for row in conn.execute(select(runs.c.id, runs.c.multi_day))}
+
+    kept = marks()
+    assert 0 < sum(kept.values()) < len(kept)
+    config = migrate.alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0012")
+    assert migrate.current_revision(ledger.engine) == "0012"
+    migrate.upgrade(ledger.engine)
+    assert marks() == kept
+    ledger.dispose()
+
+
 def test_entry_json_becomes_exact_canonical_text(databases):  # type: ignore[no-untyped-def]
     """Revision 0003: PostgreSQL jsonb (reordered keys) and SQLite NUMERIC affinity (a
     top-level number stored as INTEGER or REAL) both give way to the canonical text."""

@@ -289,12 +289,14 @@ def test_run_is_created_from_its_first_entry(people: Ledger) -> None:
     assert (str(run["id"]), run["user_id"], run["org_id"], run["agent_id"]) == (run_id, "alice", "acme", "agent-first")
     assert (run["started_at"], run["ended_at"]) == (early, late)
     assert run["status"] == "failed"
-    # a later ingest widens the span of the existing run
+    assert run["multi_day"] is False  # 11:00 to 14:00 UTC (16:00 at +02:00): one UTC day
+    # a later ingest widens the span of the existing run, to a second UTC day
     later = BASE + timedelta(days=1)
     assert people.ingest([rec(timestamp=later.isoformat(), run_id=run_id)]).added == 1
     with people.engine.connect() as conn:
         run = dict(conn.execute(select(runs)).mappings().one())
     assert (run["started_at"], run["ended_at"], run["agent_id"]) == (early, later, "agent-first")
+    assert run["multi_day"] is True
     # and another user may not add to it
     refused = people.ingest([rec(run_id=run_id, user_id="dave")])
     assert refused.added == 0 and run_id in refused.refusals[0].reason
