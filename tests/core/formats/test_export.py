@@ -434,6 +434,26 @@ def test_streams_in_bounded_chunks(seeded) -> None:  # type: ignore[no-untyped-d
             assert all(chunk.endswith(b"\n") for chunk in chunks)
 
 
+def test_many_batches_stream_whole_and_an_abort_releases_the_connection(seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Rows fetched 7 at a time (on PostgreSQL the next batch is read while the last is
+    encoded): the same bytes as one batch; an export closed while a batch is being read
+    waits for it, and gives its connection back."""
+    ledger, _ = seeded
+    me = ledger.principal("root")
+    whole = {fmt: export_bytes(ledger, me, format=fmt) for fmt in ("jsonl", "csv")}
+    monkeypatch.setattr(export_module, "YIELD_PER", 7)
+    monkeypatch.setattr(export_module, "CHUNK_SIZE", 2048)
+    for fmt, expected in whole.items():
+        assert export_bytes(ledger, me, format=fmt) == expected
+        export = ledger.export(me, format=fmt)
+        stream = iter(export)
+        next(stream)
+        export.close()
+        assert export.status == "aborted" and 0 < export.rows_written < export.total
+        assert ledger.engine.pool.checkedout() == 0
+    assert export_bytes(ledger, me, format="jsonl") == whole["jsonl"]
+
+
 def test_counts_and_rows_come_from_one_snapshot(ledger) -> None:  # type: ignore[no-untyped-def]
     records = seed(ledger, 120)
     me = ledger.principal("root")
