@@ -22,7 +22,6 @@ def test_action_outcomes_revision_backfills_what_ingest_keeps(databases):  # typ
     created and filled with exactly the rows that ingest keeps from then on."""
     import random
 
-    from alembic import command
     from sqlalchemy import select
 
     from ledger_core.store.schema import rollup_action_outcomes
@@ -39,14 +38,20 @@ def test_action_outcomes_revision_backfills_what_ingest_keeps(databases):  # typ
 
     kept = contents()
     assert len(kept) > 100
+    _down_to_and_up_again(ledger, "0009")
+    assert contents() == kept
+    ledger.dispose()
+
+
+def _down_to_and_up_again(ledger, revision: str) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
     config = migrate.alembic_config()
     with ledger.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0009")
-    assert migrate.current_revision(ledger.engine) == "0009"
+        command.downgrade(config, revision)
+    assert migrate.current_revision(ledger.engine) == revision
     migrate.upgrade(ledger.engine)
-    assert contents() == kept
-    ledger.dispose()
 
 
 def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # type: ignore[no-untyped-def]
@@ -55,7 +60,6 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
     import random
     import uuid
 
-    from alembic import command
     from sqlalchemy import select
 
     from ledger_core.store.schema import runs
@@ -75,12 +79,7 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
 
     kept = marks()
     assert 0 < sum(kept.values()) < len(kept)
-    config = migrate.alembic_config()
-    with ledger.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0012")
-    assert migrate.current_revision(ledger.engine) == "0012"
-    migrate.upgrade(ledger.engine)
+    _down_to_and_up_again(ledger, "0012")
     assert marks() == kept
     ledger.dispose()
 
