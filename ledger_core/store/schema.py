@@ -246,11 +246,14 @@ rollup_durations = _rollup(
     [],
 )
 # Whole-ledger reads in the order they group by, the measures included (index-only): the
-# daily series (day rows by period) and the actions (by name).
+# daily series (day rows by period) and the actions (by name). Migration 0014: the
+# organization and user last, so that an org admin's are index-only too.
 Index("ix_rollup_outcomes_period", rollup_outcomes.c.grain, rollup_outcomes.c.period, rollup_outcomes.c.outcome,
-      rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac)
+      rollup_outcomes.c.n, rollup_outcomes.c.cost_whole, rollup_outcomes.c.cost_frac, rollup_outcomes.c.org_id,
+      rollup_outcomes.c.user_id)
 Index("ix_rollup_actions_name", rollup_actions.c.grain, rollup_actions.c.action_name, rollup_actions.c.period,
-      rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac)
+      rollup_actions.c.n, rollup_actions.c.cost_whole, rollup_actions.c.cost_frac, rollup_actions.c.org_id,
+      rollup_actions.c.user_id)
 # A superuser's or an org admin's percentiles read one agent's (or all agents') buckets of
 # a period range: this index holds them in that order, counts included (index-only).
 Index("ix_rollup_durations_agent", rollup_durations.c.grain, rollup_durations.c.agent_id,
