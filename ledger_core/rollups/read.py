@@ -28,6 +28,7 @@ from ..store.schema import (
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
+    run_counts,
 )
 from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
@@ -287,9 +288,10 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
                                     c1=int(errors), c2=int(blocked)))
     if not _active(request):
         # Every run holds at least one entry of its own organization and user (ingest
-        # creates it with its first entry): without filters, the runs in scope are the answer.
-        runs = conn.execute(select(func.count()).select_from(runs_table)
-                            .where(scope_clause(principal, runs_table))).scalar_one()
+        # creates it with its first entry): without filters, the runs in scope are the
+        # answer, as ingest counts them per user.
+        runs = conn.execute(select(func.coalesce(func.sum(run_counts.c.n), 0))
+                            .where(scope_clause(principal, run_counts))).scalar_one()
     elif set(_active(request)) <= set(_DATES):
         runs = runs_between(conn, principal, request.start_date, request.end_date)
     else:

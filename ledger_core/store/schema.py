@@ -101,6 +101,18 @@ runs = Table(
     Index("ix_runs_org_started", "org_id", "started_at"),
     Index("ix_runs_started", "started_at"),  # 0013: a superuser's runs started in a range
 )
+# Migration 0015 (#8): how many runs each user has, kept by ingest as it creates runs: the
+# runs of a scope's whole history without counting the runs (1.09M at 10M actions took
+# 27-41 ms).
+run_counts = Table(
+    "run_counts",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("n", BigInteger(), nullable=False),
+    PrimaryKeyConstraint("org_id", "user_id"),
+)
+
 # 0013: the runs spanning several days, by their end. Partial: SQLite's statistics have no
 # histogram and took `multi_day = 1` for half the runs (they are a few hundred in a million).
 Index("ix_runs_multi_day", runs.c.ended_at, sqlite_where=runs.c.multi_day == true(),

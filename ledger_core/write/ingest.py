@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +40,7 @@ from ..rollups import maintain as rollups
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
+    bulk_upsert,
     id_in,
     insert_for,
     is_postgresql,
@@ -50,7 +51,16 @@ from ..store.db import (
     wire_text,
     write_transaction,
 )
-from ..store.schema import ROLLUP_TABLES, chain_heads, ledger_entries, ledger_names, organizations, runs, users
+from ..store.schema import (
+    ROLLUP_TABLES,
+    chain_heads,
+    ledger_entries,
+    ledger_names,
+    organizations,
+    run_counts,
+    runs,
+    users,
+)
 from ..store.types import format_decimal
 
 BATCH_SIZE = 5000
@@ -480,6 +490,10 @@ class _Ingestor:
                     changed.add(run_id)
         if new_runs:  # in id order, like every writer: concurrent writers wait, never deadlock
             conn.execute(insert(runs), sorted(new_runs.values(), key=lambda run: run["id"]))
+            owners = Counter((run["org_id"], run["user_id"]) for run in new_runs.values())
+            bulk_upsert(conn, run_counts, ("org_id", "user_id", "n"),
+                        [(*owner, n) for owner, n in sorted(owners.items())],
+                        keys=("org_id", "user_id"), updates={"n": "run_counts.n + excluded.n"})
         for run_id in sorted(changed):
             run = known[run_id]
             conn.execute(

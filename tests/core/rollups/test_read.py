@@ -88,8 +88,8 @@ def _raw_stats(ledger, monkeypatch, principal, params):  # type: ignore[no-untyp
 
 def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> int:  # type: ignore[no-untyped-def]
     answered = 0
-    for _ in range(rounds):
-        params = _random_filters(rng, query=False)
+    for round_ in range(rounds):
+        params = _random_filters(rng, query=False) if round_ else {}  # the whole history first
         for principal in people:
             eligible = all(rollup_read.answerable(StatsRequest.parse(**params), t) for t in ROLLUP_TABLES)
             answered += eligible

@@ -55,14 +55,15 @@ def _down_to_and_up_again(ledger, revision: str) -> None:  # type: ignore[no-unt
 
 
 def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # type: ignore[no-untyped-def]
-    """Revision 0013 on a ledger that already holds runs: `multi_day` is set exactly where
-    ingest sets it from then on (first and last actions on different UTC days)."""
+    """Revisions 0013 and 0015 on a ledger that already holds runs: `multi_day` is set
+    exactly where ingest sets it from then on (first and last actions on different UTC
+    days), and `run_counts` holds what ingest counted."""
     import random
     import uuid
 
     from sqlalchemy import select
 
-    from ledger_core.store.schema import runs
+    from ledger_core.store.schema import run_counts, runs
     from tests.core.rollups.test_read import PEOPLE, _entries
 
     ledger = databases.ledger("migrate_0013")
@@ -77,10 +78,15 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
         with ledger.engine.connect() as conn:
             return {str(row.id): row.multi_day for row in conn.execute(select(runs.c.id, runs.c.multi_day))}
 
-    kept = marks()
+    def counts() -> list[tuple[str, str, int]]:
+        with ledger.engine.connect() as conn:
+            return sorted(tuple(row) for row in conn.execute(select(run_counts)))
+
+    kept, counted = marks(), counts()
     assert 0 < sum(kept.values()) < len(kept)
-    _down_to_and_up_again(ledger, "0012")
-    assert marks() == kept
+    assert sum(n for _, _, n in counted) == len(kept) and len(counted) == 5
+    _down_to_and_up_again(ledger, "0012")  # 0015 (run_counts) too
+    assert marks() == kept and counts() == counted
     ledger.dispose()
 
 
