@@ -219,6 +219,11 @@ def durations_below(conn: Connection, principal: Principal, request: Any, raw: C
     return sum(n for _, n in buckets), below
 
 
+def _between(column: ColumnElement, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
+    """`start <= column <= end`, either bound left out when None."""
+    return [*([column >= start] if start is not None else []), *([column <= end] if end is not None else [])]
+
+
 def runs_between(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
     """How many runs in scope act between `start` (at 00:00 UTC, or None) and `end`
     (inclusive, or None).
@@ -232,13 +237,12 @@ def runs_between(conn: Connection, principal: Principal, start: datetime | None,
     days at 10M actions on PostgreSQL (about 290,000 rows)."""
     r = runs_table.c
     scope = scope_clause(principal, runs_table)
-    started = [*([r.started_at >= start] if start is not None else []),
-               *([r.started_at <= end] if end is not None else [])]
-    total = conn.execute(select(func.count()).select_from(runs_table).where(scope, *started)).scalar_one()
+    total = conn.execute(select(func.count()).select_from(runs_table)
+                         .where(scope, *_between(r.started_at, start, end))).scalar_one()
     if start is None:
         return int(total)
-    within = [ledger_entries.c.timestamp >= start, *([ledger_entries.c.timestamp <= end] if end is not None else [])]
-    acts = select(ledger_entries.c.run_id).where(ledger_entries.c.run_id == r.id, *within).exists()
+    acts = (select(ledger_entries.c.run_id)
+            .where(ledger_entries.c.run_id == r.id, *_between(ledger_entries.c.timestamp, start, end)).exists())
     earlier = conn.execute(select(func.count()).select_from(runs_table).where(
         scope, r.multi_day == true(), r.ended_at >= start, r.started_at < start,
         acts)).scalar_one()

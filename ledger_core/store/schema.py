@@ -91,7 +91,7 @@ runs = Table(
     Column("ended_at", UTCDateTime(), nullable=True),
     Column("status", String(20), nullable=False),
     # Migration 0013 (#8): whether the run's first and last actions fall on different UTC
-    # days (or its end is unknown). The runs of a range of days are those that start in it
+    # days. The runs of a range of days are those that start in it
     # and those of the few such runs that started before it and act in it
     # (`rollups.read.runs_between`).
     Column("multi_day", Boolean(), nullable=False, server_default=false()),

@@ -454,6 +454,31 @@ def test_many_batches_stream_whole_and_an_abort_releases_the_connection(seeded, 
     assert export_bytes(ledger, me, format="jsonl") == whole["jsonl"]
 
 
+def test_read_ahead_keeps_order_and_closing_waits_for_the_read_in_flight() -> None:
+    """The reader thread yields the batches in order, and closing the stream returns only
+    once the read it started has ended (the connection is then idle and may be closed)."""
+    import threading
+    import time
+
+    events: list[str] = []
+    reading = threading.Event()
+
+    def batches():  # type: ignore[no-untyped-def]
+        yield [1]
+        reading.set()
+        time.sleep(0.3)
+        events.append("second read ended")
+        yield [2]
+
+    stream = export_module._read_ahead(batches())
+    assert next(stream) == [1]
+    assert reading.wait(5)
+    stream.close()
+    events.append("closed")
+    assert events == ["second read ended", "closed"]
+    assert list(export_module._read_ahead(iter([[1], [2], [3]]))) == [[1], [2], [3]]
+
+
 def test_counts_and_rows_come_from_one_snapshot(ledger) -> None:  # type: ignore[no-untyped-def]
     records = seed(ledger, 120)
     me = ledger.principal("root")

@@ -6,8 +6,8 @@ demo ledger, 125-140 ms of a superuser's or an org admin's stats. A run acts in 
 whole days when it starts in it, or when it started before and acts in it; a run of the
 second kind spans several UTC days, which are few. `multi_day` marks those runs (kept by
 ingest), `ix_runs_multi_day` (partial: those runs alone) finds those still running at
-the range's start, and
-`ix_runs_started` counts a superuser's runs started in a range (#8).
+the range's start, and `ix_runs_started` counts a superuser's runs started in a range
+(#8).
 
 Revision ID: 0013
 Revises: 0012
