@@ -38,6 +38,7 @@ def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:
         "run_id": {"run_id": run_id},
         "cost 0.5..5": {"min_cost": 0.5, "max_cost": 5},
         "one quarter": {"start_date": quarter_start, "end_date": end_day},
+        "quarter from 12:00": {"start_date": quarter_start + "T12:00:00Z"},
         "cost range + quarter, by cost": {"min_cost": 0.5, "start_date": quarter_start, "end_date": end_day,
                                           "sort_by": "cost"},
         "outcome + action": {"outcome": "error", "action_name": "database_query"},

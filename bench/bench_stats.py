@@ -35,7 +35,9 @@ def shapes(newest) -> dict[str, dict]:  # type: ignore[no-untyped-def]
         "one agent": {"agent_id": "prod-agent-3"},
         "min_risk high": {"min_risk": "high"},
         "quarter + agent": {"start_date": quarter, "agent_id": "prod-agent-3"},
-        "raw: quarter from 12:00": {"start_date": quarter + "T12:00:00Z"},
+        "quarter from 12:00": {"start_date": quarter + "T12:00:00Z"},
+        "30 days to 12:00": {"start_date": (end - timedelta(days=29)).isoformat(),
+                             "end_date": end.isoformat() + "T12:00:00Z"},
         "raw: PII detected": {"pii_detected": "true"},
     }
 

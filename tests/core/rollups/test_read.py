@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -50,14 +50,34 @@ def _entries(rng: random.Random, count: int) -> list[dict[str, Any]]:
     return rows
 
 
+ZONES = [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+
+
+def _bound(rng: random.Random) -> tuple[datetime, str | None]:
+    """A random day of the data (and a few days around it), and half the time an instant
+    of it in some zone: at, just after or just before midnight, at noon, or any time."""
+    day = FIRST_DAY + timedelta(days=rng.randrange(-5, 125))
+    midnight = datetime.combine(day, time.min, timezone.utc)
+    if rng.random() < 0.5:
+        return midnight, None
+    moment = midnight + rng.choice([timedelta(0), timedelta(microseconds=1), timedelta(hours=12),
+                                    timedelta(days=1, microseconds=-1),
+                                    timedelta(seconds=rng.randrange(86400), microseconds=rng.choice([0, 123]))])
+    return moment, moment.astimezone(rng.choice(ZONES)).isoformat()
+
+
+def _dates(rng: random.Random) -> dict[str, str]:
+    """start_date and end_date, each present 60% of the time: a day or an instant."""
+    bounds = sorted(_bound(rng) for _ in range(2))
+    params = {}
+    for name, (moment, text) in zip(("start_date", "end_date"), bounds):
+        if rng.random() < 0.6:
+            params[name] = text or moment.date().isoformat()
+    return params
+
+
 def _random_filters(rng: random.Random, *, query: bool) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    if rng.random() < 0.6:
-        params["start_date"] = (FIRST_DAY + timedelta(days=rng.randrange(-5, 125))).isoformat()
-    if rng.random() < 0.6:
-        params["end_date"] = (FIRST_DAY + timedelta(days=rng.randrange(-5, 125))).isoformat()
-    if params.get("start_date", "") > params.get("end_date", "9999"):
-        params["start_date"], params["end_date"] = params["end_date"], params["start_date"]
+    params: dict[str, Any] = _dates(rng)
     if rng.random() < 0.3:
         params["agent_id"] = rng.choice(AGENTS + ["nobody"])
     if rng.random() < 0.2:
@@ -86,24 +106,48 @@ def _raw_stats(ledger, monkeypatch, principal, params):  # type: ignore[no-untyp
         return ledger.stats(principal, **params)
 
 
-def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> int:  # type: ignore[no-untyped-def]
-    answered = 0
+def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(requests the rollups answered, of which those with partial days at an edge)."""
+    answered = split = 0
     for round_ in range(rounds):
         params = _random_filters(rng, query=False) if round_ else {}  # the whole history first
+        parts = rollup_read.split_days(StatsRequest.parse(**params))
+        eligible = parts is not None and all(rollup_read.answerable(parts[0], t) for t in ROLLUP_TABLES)
         for principal in people:
-            eligible = all(rollup_read.answerable(StatsRequest.parse(**params), t) for t in ROLLUP_TABLES)
             answered += eligible
+            split += eligible and bool(parts[1])  # type: ignore[index]
             assert ledger.stats(principal, **params) == _raw_stats(ledger, monkeypatch, principal, params), (
                 principal.user_id, params)
-    return answered
+    return answered, split
 
 
 def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
     rng = random.Random(8)
     ledger.ingest(_entries(rng, 500))
-    assert _check_stats(ledger, monkeypatch, people, rng, 25) > 50
+    answered, split = _check_stats(ledger, monkeypatch, people, rng, 40)
+    assert answered > 80 and split > 30
     ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
-    assert _check_stats(ledger, monkeypatch, people, rng, 10) > 15
+    answered, split = _check_stats(ledger, monkeypatch, people, rng, 15)
+    assert answered > 20 and split > 6
+
+
+def test_a_range_from_within_a_day_counts_the_runs_begun_earlier_that_day(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
+    """A run begun at 08:00 that acts again at 14:00 is one of the runs from 12:00 on; one
+    that stopped at 09:00 is not (neither spans two days)."""
+    ann = people[0]
+    rows = _entries(random.Random(5), 4)
+    times = ["2024-02-01T08:00:00Z", "2024-02-01T14:00:00Z", "2024-02-01T09:00:00Z", "2024-02-03T10:00:00Z"]
+    runs = [str(uuid.uuid4()) for _ in range(3)]
+    for row, moment, run, agent in zip(rows, times, [runs[0], runs[0], runs[1], runs[2]], ["a2", "a1", "a2", "a2"]):
+        row.update(timestamp=moment, run_id=run, agent_id=agent, user_id="ann", org_id="acme")
+    ledger.ingest(rows)
+    noon, after_eight, before_ten = "2024-02-01T12:00:00Z", "2024-02-01T08:00:00.000001Z", "2024-02-03T09:59:59Z"
+    for params, expected in (({"start_date": noon}, (2, 2)),
+                             ({"start_date": noon, "agent_id": "a1"}, (1, 1)),
+                             ({"start_date": after_eight, "end_date": before_ten}, (2, 2))):
+        stats = ledger.stats(ann, **params)
+        assert stats == _raw_stats(ledger, monkeypatch, ann, params)
+        assert (stats.total_actions, stats.unique_runs) == expected, params
 
 
 def _durations_near_every_edge() -> list[int]:
@@ -163,7 +207,8 @@ def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):
                     fast = rollup_read.count(conn, principal, filters)
                     raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
                         where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
-                off_the_rollups = "risk_level" in params or "min_risk" in params
+                off_the_rollups = ("risk_level" in params or "min_risk" in params
+                                   or rollup_read.split_days(filters) is None)
                 assert fast == raw or (fast is None and off_the_rollups), params
                 assert ledger.query(principal, **params).total == raw
                 combined += fast is not None and raw > 0 and "outcome" in params and (
