@@ -103,15 +103,19 @@ def open_as(page: Page, state: dict, url: str) -> None:
 def click_download(page: Page, label: str) -> Download:
     """Click a download button once the page is quiet. A button's file is registered anew
     on every run of the page, so a click that races a late rerun (the cookie component
-    calls back once after a page load) asks for a file that is gone: then click again."""
-    for attempt in range(2):
+    calls back once after a page load) asks for a file that is gone: then click again.
+    A button once seen stuck in its loading state after such a click: the last try
+    reloads the page first."""
+    for attempt in range(3):
+        if attempt == 2:
+            page.reload()
         wait_idle(page, hold=1.5)
         try:
             with page.expect_download(timeout=15_000) as download_info:
                 page.get_by_role("button", name=label).click()
             return download_info.value
         except PlaywrightTimeoutError:
-            if attempt:
+            if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
