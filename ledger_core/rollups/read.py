@@ -245,11 +245,11 @@ def _duration_buckets(conn: Connection, principal: Principal, whole: Any,
     if "agent_id" not in _active(whole):
         durations = and_(durations, d.agent_id == ALL_AGENTS)
     counts: dict[int, int] = {}
-    for lower, count_ in conn.execute(select(d.bucket, func.sum(d.n)).where(durations).group_by(d.bucket)):
+    for lower, count_ in conn.execute(select(d.bucket, func.sum(d.n)).where(durations).group_by(d.bucket)).all():
         counts[int(lower)] = counts.get(int(lower), 0) + int(count_)
     duration = ledger_entries.c.duration_ms
     for edge in edges:
-        for value, count_ in conn.execute(select(duration, func.count()).where(edge).group_by(duration)):
+        for value, count_ in conn.execute(select(duration, func.count()).where(edge).group_by(duration)).all():
             lower = bucket_of(int(value))
             counts[lower] = counts.get(lower, 0) + int(count_)
     return list(counts.items())
@@ -360,29 +360,51 @@ def _add_entries(conn: Connection, rows: list[SimpleNamespace], edge: ColumnElem
     73 ms for half a day of a 10M-action ledger on PostgreSQL, this one 57)."""
     e = ledger_entries.c
     day = day_of(e.timestamp)
-    totals = rows[0]
-    actions = {row.key: row for row in rows if row.part == _ACTION}
-    outcome_at = {value: i for i, value in enumerate(OUTCOMES, 1)}
-    risk_at = {value: i for i, value in enumerate(RISK_LEVELS, 4)}
-    for action, agent, day_, outcome, risk, count_, cost, duration, first, last in conn.execute(
+    at = {value: i for i, value in enumerate((*OUTCOMES, *RISK_LEVELS))}
+    counts = [0] * len(at)
+    n, cost_sum, duration_sum, first, last = 0, Decimal(0), 0, None, None
+    actions: dict[str, list[Any]] = {}
+    agent_days: dict[tuple[str, str], list[Any]] = {}
+    for action, agent, day_, outcome, risk, count_, cost, duration, low, high in conn.execute(
             select(e.action_name, e.agent_id, day, e.outcome, e.risk_level, func.count(), exact_sum(e.cost_usd),
                    func.sum(e.duration_ms), func.min(e.timestamp), func.max(e.timestamp))
-            .where(edge).group_by(e.action_name, e.agent_id, day, e.outcome, e.risk_level)):
-        count_, cost = int(count_), Decimal(cost)
-        totals.n += count_
-        totals.cost = cost + (totals.cost or 0)
-        for counter in (f"c{outcome_at[outcome]}", f"c{risk_at[risk]}"):
-            setattr(totals, counter, getattr(totals, counter) + count_)
-        totals.first = first if totals.first is None else min(totals.first, first)
-        totals.last = last if totals.last is None else max(totals.last, last)
-        totals.duration = int(totals.duration or 0) + int(duration)
-        if (row := actions.get(action)) is None:
-            row = actions[action] = SimpleNamespace(part=_ACTION, key=action, day=None, n=0, cost=Decimal(0))
-            rows.append(row)
-        row.n += count_
-        row.cost += cost
-        rows.append(SimpleNamespace(part=_AGENT_DAY, key=agent, day=day_, n=count_, cost=cost,
-                                    c1=count_ if outcome == "error" else 0, c2=count_ if outcome == "blocked" else 0))
+            .where(edge).group_by(e.action_name, e.agent_id, day, e.outcome, e.risk_level)).all():
+        n += count_
+        cost_sum += cost
+        duration_sum += int(duration)
+        counts[at[outcome]] += count_
+        counts[at[risk]] += count_
+        if first is None or low < first:
+            first = low
+        if last is None or high > last:
+            last = high
+        figures = actions.setdefault(action, [0, Decimal(0)])
+        figures[0] += count_
+        figures[1] += cost
+        figures = agent_days.setdefault((agent, day_), [0, Decimal(0), 0, 0])
+        figures[0] += count_
+        figures[1] += cost
+        if outcome in ("error", "blocked"):
+            figures[2 if outcome == "error" else 3] += count_
+    if not n:
+        return
+    totals = rows[0]
+    totals.n += n
+    totals.cost = cost_sum + (totals.cost or 0)
+    for i, count_ in enumerate(counts, 1):
+        setattr(totals, f"c{i}", getattr(totals, f"c{i}") + count_)
+    totals.first = first if totals.first is None else min(totals.first, first)
+    totals.last = last if totals.last is None else max(totals.last, last)
+    totals.duration = int(totals.duration or 0) + duration_sum
+    known = {row.key: row for row in rows if row.part == _ACTION}
+    for action, (count_, cost) in actions.items():
+        if (row := known.get(action)) is None:
+            rows.append(SimpleNamespace(part=_ACTION, key=action, day=None, n=count_, cost=cost))
+        else:
+            row.n += count_
+            row.cost += cost
+    rows.extend(SimpleNamespace(part=_AGENT_DAY, key=agent, day=day_, n=count_, cost=cost, c1=errors, c2=blocked)
+                for (agent, day_), (count_, cost, errors, blocked) in agent_days.items())
 
 
 def _runs(conn: Connection, principal: Principal, request: Any, whole: Any,
