@@ -222,17 +222,21 @@ def _cost(whole: Any, frac: Any) -> Decimal | None:
 
 def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[int, int]], rank: int) -> int | None:
     """The exact nearest-rank duration: the buckets give the one that holds it and its rank
-    there; a bucket wider than 1 ms is then read from the entries, only over its range."""
+    there; a bucket wider than 1 ms is then read from the entries, only over its range,
+    from its nearer end (a superuser's p50 at 10M actions skipped up to 450,000 index
+    entries of its bucket from the low end)."""
     found = locate(buckets, rank)
     if found is None:
         return None
     lower, within = found
     if width_of(lower) == 1:
         return lower
+    size = sum(count_ for bucket, count_ in buckets if bucket == lower)
     duration = ledger_entries.c.duration_ms
-    return conn.execute(
-        select(duration).where(raw, duration >= lower, duration < lower + width_of(lower))
-        .order_by(duration).limit(1).offset(within - 1)).scalar()
+    in_bucket = select(duration).where(raw, duration >= lower, duration < lower + width_of(lower)).limit(1)
+    if within - 1 <= size - within:
+        return conn.execute(in_bucket.order_by(duration).offset(within - 1)).scalar()
+    return conn.execute(in_bucket.order_by(duration.desc()).offset(size - within)).scalar()
 
 
 def _duration_buckets(conn: Connection, principal: Principal, whole: Any,
