@@ -36,6 +36,7 @@ from ..store.schema import (
     rollup_outcomes,
     rollup_runs,
     run_counts,
+    run_days,
 )
 from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
@@ -84,33 +85,44 @@ def answerable(request: Any, table: Table) -> bool:
     return True
 
 
+def _whole_days(start: datetime | None, end: datetime | None) -> tuple[
+        date | None, date | None, list[tuple[datetime | None, datetime | None]]] | None:
+    """(the first and the last whole UTC day from `start` to `end`, None for no bound; the
+    (start, end) of each partial day at an edge), or None when the range holds no whole
+    day."""
+    first, last = _day(start, end=False), _day(end, end=True)
+    partial: list[tuple[datetime | None, datetime | None]] = []
+    try:
+        if first is False:
+            day = start.astimezone(timezone.utc).date()  # type: ignore[union-attr]
+            first = day + timedelta(days=1)
+            partial.append((start, datetime.combine(day, _LAST_MICROSECOND, timezone.utc)))
+        if last is False:
+            day = end.astimezone(timezone.utc).date()  # type: ignore[union-attr]
+            last = day - timedelta(days=1)
+            partial.append((datetime.combine(day, time.min, timezone.utc), end))
+    except OverflowError:  # a partial first or last day of the calendar
+        return None
+    if first is not None and last is not None and first > last:
+        return None
+    return first, last, partial  # type: ignore[return-value]
+
+
 def split_days(request: Any) -> tuple[Any, list[Any]] | None:
     """(`request` over the whole UTC days of its range, `request` over each partial day at
     an edge of it), or None when the range holds no whole day (its entries are then a
     day or two's: the entries answer it). A request whose dates fall on day edges is its
     own whole-day part, with no partial ones."""
-    start, end = getattr(request, "start_date", None), getattr(request, "end_date", None)
-    first, last = _day(start, end=False), _day(end, end=True)
-    if first is not False and last is not False:
+    found = _whole_days(getattr(request, "start_date", None), getattr(request, "end_date", None))
+    if found is None:
+        return None
+    first, last, partial = found
+    if not partial:
         return request, []
-    edges = []
-    try:
-        if first is False:
-            day = start.astimezone(timezone.utc).date()  # type: ignore[union-attr]
-            first = day + timedelta(days=1)
-            edges.append((start, datetime.combine(day, _LAST_MICROSECOND, timezone.utc)))
-        if last is False:
-            day = end.astimezone(timezone.utc).date()  # type: ignore[union-attr]
-            last = day - timedelta(days=1)
-            edges.append((datetime.combine(day, time.min, timezone.utc), end))
-    except OverflowError:  # a partial first or last day of the calendar
-        return None
-    if first is not None and last is not None and first > last:
-        return None
     whole = request.model_copy(update={
         "start_date": None if first is None else datetime.combine(first, time.min, timezone.utc),
         "end_date": None if last is None else datetime.combine(last, _LAST_MICROSECOND, timezone.utc)})
-    return whole, [request.model_copy(update={"start_date": low, "end_date": high}) for low, high in edges]
+    return whole, [request.model_copy(update={"start_date": low, "end_date": high}) for low, high in partial]
 
 
 def _edge_conditions(conn: Connection, principal: Principal, edges: list[Any]) -> list[ColumnElement[bool]]:
@@ -290,11 +302,33 @@ def _between(column: ColumnElement, start: datetime | None, end: datetime | None
     return [*([column >= start] if start is not None else []), *([column <= end] if end is not None else [])]
 
 
+def _started(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
+    """How many runs in scope start between `start` and `end` (inclusive; None:
+    unbounded): added up from `run_days` for the whole days, counted off the runs' start
+    indexes for a partial day at either edge (a superuser's quarter at 10M actions on
+    PostgreSQL: 20-40 ms counted, under 2 ms added up)."""
+    found = _whole_days(start, end)
+    if found is None:  # a day or two's runs
+        return _count_started(conn, principal, start, end)
+    first, last, partial = found
+    d = run_days.c
+    total = conn.execute(select(func.coalesce(func.sum(d.n), 0)).where(
+        scope_clause(principal, run_days),
+        *([d.day >= first.isoformat()] if first is not None else []),
+        *([d.day <= last.isoformat()] if last is not None else []))).scalar_one()
+    return int(total) + sum(_count_started(conn, principal, low, high) for low, high in partial)
+
+
+def _count_started(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
+    return int(conn.execute(select(func.count()).select_from(runs_table).where(
+        scope_clause(principal, runs_table), *_between(runs_table.c.started_at, start, end))).scalar_one())
+
+
 def runs_between(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
     """How many runs in scope act between `start` and `end` (inclusive; None: unbounded).
 
-    Those that start in the range (a run starts with its first action), counted off the
-    runs' start indexes, and those that started before it and still act in it. A run of
+    Those that start in the range (a run starts with its first action: `_started`), and
+    those that started before it and still act in it. A run of
     the second kind either started earlier on `start`'s own UTC day or spans several UTC
     days (`runs.multi_day`, kept by ingest), which few runs do: they are found by their
     end (set by ingest with a run's first action, as its start is), and each one's
@@ -303,8 +337,7 @@ def runs_between(conn: Connection, principal: Principal, start: datetime | None,
     PostgreSQL (about 290,000 rows)."""
     r = runs_table.c
     scope = scope_clause(principal, runs_table)
-    total = conn.execute(select(func.count()).select_from(runs_table)
-                         .where(scope, *_between(r.started_at, start, end))).scalar_one()
+    total = _started(conn, principal, start, end)
     if start is None:
         return int(total)
     acts = (select(ledger_entries.c.run_id)

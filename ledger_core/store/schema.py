@@ -112,6 +112,19 @@ run_counts = Table(
     Column("n", BigInteger(), nullable=False),
     PrimaryKeyConstraint("org_id", "user_id"),
 )
+# Migration 0016 (#8): how many runs each user started on each UTC day, kept by ingest (a
+# run's start moves to an earlier day when a later action of it comes in): the runs that
+# start in a range of whole days without counting the runs (300,000 for a quarter at 10M
+# actions took 20-40 ms).
+run_days = Table(
+    "run_days",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("n", BigInteger(), nullable=False),
+    PrimaryKeyConstraint("org_id", "user_id", "day"),
+)
 
 # 0013: the runs spanning several days, by their end. Partial: SQLite's statistics have no
 # histogram and took `multi_day = 1` for half the runs (they are a few hundred in a million).

@@ -58,6 +58,7 @@ from ..store.schema import (
     ledger_names,
     organizations,
     run_counts,
+    run_days,
     runs,
     users,
 )
@@ -444,6 +445,7 @@ class _Ingestor:
         for chunk in _chunked(run_ids, MAX_SQLITE_PARAMETERS):
             for row in conn.execute(select(runs).where(id_in(conn, runs.c.id, chunk))).mappings():
                 known[str(row["id"])] = dict(row)
+        started = {run_id: _utc_day(run["started_at"]) for run_id, run in known.items()}
         refusals: list[Refusal] = []
         accepted: list[tuple[int, dict[str, Any]]] = []
         earlier: dict[str, dict[str, Any]] = {}  # accepted in this batch, by id
@@ -494,6 +496,7 @@ class _Ingestor:
             bulk_upsert(conn, run_counts, ("org_id", "user_id", "n"),
                         [(*owner, n) for owner, n in sorted(owners.items())],
                         keys=("org_id", "user_id"), updates={"n": "run_counts.n + excluded.n"})
+        self._count_run_days(conn, new_runs.values(), [(started[run_id], known[run_id]) for run_id in changed])
         for run_id in sorted(changed):
             run = known[run_id]
             conn.execute(
@@ -503,6 +506,23 @@ class _Ingestor:
                         multi_day=run["multi_day"])
             )
         return refusals, accepted, duplicates
+
+    @staticmethod
+    def _count_run_days(conn: Connection, created: Iterable[dict[str, Any]],
+                        widened: list[tuple[date, dict[str, Any]]]) -> None:
+        """Keep `run_days`: a run counts on the UTC day it starts. `widened`: (the day it
+        started on before this batch, the run) for stored runs this batch changed; one whose
+        start moved to an earlier day moves there."""
+        days: Counter[tuple[str, str, str]] = Counter()
+        for run in created:
+            days[run["org_id"], run["user_id"], _utc_day(run["started_at"]).isoformat()] += 1
+        for before, run in widened:
+            if (now := _utc_day(run["started_at"])) != before:
+                days[run["org_id"], run["user_id"], before.isoformat()] -= 1
+                days[run["org_id"], run["user_id"], now.isoformat()] += 1
+        bulk_upsert(conn, run_days, ("org_id", "user_id", "day", "n"),
+                    [(*key, n) for key, n in sorted(days.items()) if n],
+                    keys=("org_id", "user_id", "day"), updates={"n": "run_days.n + excluded.n"})
 
     def _lock_heads(self, conn: Connection, org_ids: set[str]) -> dict[str, dict[str, Any]]:
         """Lock the chain heads of `org_ids` (in name order, as every writer does) before

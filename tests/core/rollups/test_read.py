@@ -150,6 +150,27 @@ def test_a_range_from_within_a_day_counts_the_runs_begun_earlier_that_day(ledger
         assert (stats.total_actions, stats.unique_runs) == expected, params
 
 
+def test_a_run_whose_start_moves_to_an_earlier_day_is_counted_there(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
+    """A later ingest adds an action of a stored run two days before its first: the run
+    now starts that day (`run_days` moves it), and still acts on the later one."""
+    ann = people[0]
+    run = str(uuid.uuid4())
+    first, earlier = _entries(random.Random(6), 4)[:2]
+    for row, moment in ((first, "2024-02-03T10:00:00Z"), (earlier, "2024-02-01T10:00:00Z")):
+        row.update(timestamp=moment, run_id=run, user_id="ann", org_id="acme")
+    ledger.ingest([first])
+    assert ledger.stats(ann, start_date="2024-02-03").unique_runs == 1
+    assert ledger.stats(ann, end_date="2024-02-02").unique_runs == 0
+    ledger.ingest([earlier])
+    for params, runs in (({"start_date": "2024-02-01", "end_date": "2024-02-01"}, 1),
+                         ({"start_date": "2024-02-02", "end_date": "2024-02-02"}, 0),
+                         ({"start_date": "2024-02-03"}, 1), ({"end_date": "2024-02-02"}, 1),
+                         ({"start_date": "2024-01-01", "end_date": "2024-12-31"}, 1)):
+        stats = ledger.stats(ann, **params)
+        assert stats == _raw_stats(ledger, monkeypatch, ann, params)
+        assert stats.unique_runs == runs, params
+
+
 def _durations_near_every_edge() -> list[int]:
     """Durations at, just below and just above each histogram edge and at the edges of the
     bucket each edge falls in."""

@@ -55,15 +55,17 @@ def _down_to_and_up_again(ledger, revision: str) -> None:  # type: ignore[no-unt
 
 
 def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # type: ignore[no-untyped-def]
-    """Revisions 0013 and 0015 on a ledger that already holds runs: `multi_day` is set
+    """Revisions 0013, 0015 and 0016 on a ledger that already holds runs: `multi_day` is set
     exactly where ingest sets it from then on (first and last actions on different UTC
-    days), and `run_counts` holds what ingest counted."""
+    days), and `run_counts` and `run_days` hold what ingest counted, runs whose start a
+    later ingest moved to an earlier day included."""
     import random
     import uuid
+    from datetime import datetime, timedelta
 
     from sqlalchemy import select
 
-    from ledger_core.store.schema import run_counts, runs
+    from ledger_core.store.schema import run_counts, run_days, runs
     from tests.core.rollups.test_read import PEOPLE, _entries
 
     ledger = databases.ledger("migrate_0013")
@@ -73,6 +75,11 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
     for entry in entries[:20]:  # runs of one action: one day
         entry["run_id"] = str(uuid.uuid4())
     ledger.ingest(entries)
+    earlier = _entries(random.Random(14), 30)
+    for entry, stored in zip(earlier, entries[20:]):  # an action of a stored run, 9 days before it
+        entry.update(run_id=stored["run_id"], user_id=stored["user_id"], org_id=stored["org_id"],
+                     timestamp=(datetime.fromisoformat(stored["timestamp"]) - timedelta(days=9)).isoformat())
+    ledger.ingest(earlier)
 
     def marks() -> dict[str, bool]:
         with ledger.engine.connect() as conn:
@@ -82,11 +89,16 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
         with ledger.engine.connect() as conn:
             return sorted(tuple(row) for row in conn.execute(select(run_counts)))
 
-    kept, counted = marks(), counts()
+    def days() -> list[tuple[str, str, str, int]]:
+        with ledger.engine.connect() as conn:
+            return sorted(tuple(row) for row in conn.execute(select(run_days).where(run_days.c.n != 0)))
+
+    kept, counted, started = marks(), counts(), days()
     assert 0 < sum(kept.values()) < len(kept)
     assert sum(n for _, _, n in counted) == len(kept) and len(counted) == 5
-    _down_to_and_up_again(ledger, "0012")  # 0015 (run_counts) too
-    assert marks() == kept and counts() == counted
+    assert sum(n for *_, n in started) == len(kept) and len(started) > 50
+    _down_to_and_up_again(ledger, "0012")  # 0015 (run_counts) and 0016 (run_days) too
+    assert marks() == kept and counts() == counted and days() == started
     ledger.dispose()
 
 
