@@ -170,10 +170,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def create_app(ledger: Ledger | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """The API over `ledger` (default: `Ledger.from_env()`); `settings` default to the
+    """The API over `ledger` (default: `Ledger.from_env()`, its schema brought up to date); `settings` default to the
     environment (`MissingSetting` when LEDGER_JWT_KEY is missing)."""
     settings = settings or ApiSettings(jwt_key=jwt_key_from_settings())
-    ledger = ledger or Ledger.from_env()
+    if ledger is None:
+        ledger = Ledger.from_env()
+        ledger.ensure_schema()
     app = FastAPI(
         title="Agent Activity Ledger API",
         version="1.0",

@@ -81,6 +81,15 @@ class Ledger:
         migrate.upgrade(self.engine)
         ingest_module.ensure_indexes(self.engine, analyze=False)
 
+    def ensure_schema(self) -> bool:
+        """Upgrade the schema when it is behind this code (a server started on a database
+        that an older version wrote, without `init`): the migrations `init` runs, no index
+        builds. -> whether it upgraded."""
+        if migrate.current_revision(self.engine) == migrate.head_revision():
+            return False
+        migrate.upgrade(self.engine)
+        return True
+
     def dispose(self) -> None:
         self.engine.dispose()
 

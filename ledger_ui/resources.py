@@ -8,8 +8,11 @@ from ledger_core import Ledger
 
 @st.cache_resource(show_spinner=False)
 def get_ledger() -> Ledger:
-    """One Ledger (one engine and pool) per server process, at `LEDGER_DATABASE_URL`."""
-    return Ledger.from_env()
+    """One Ledger (one engine and pool) per server process, at `LEDGER_DATABASE_URL`, its
+    schema brought up to date (`Ledger.ensure_schema`)."""
+    ledger = Ledger.from_env()
+    ledger.ensure_schema()
+    return ledger
 
 
 def reset_caches() -> None:

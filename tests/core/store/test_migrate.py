@@ -204,3 +204,37 @@ def test_unique_ids_revision_upgrades_a_clean_database_and_then_refuses_a_copy(d
     with pytest.raises(IntegrityError):  # the same run under another owner
         _entry_rows(engine, [("globex", "00000000-0000-4000-8000-0000000000dd", run, 2)])
     engine.dispose()
+
+
+def test_a_server_started_on_a_database_behind_the_code_upgrades_it(databases, monkeypatch):  # type: ignore[no-untyped-def]
+    """The browser app and the API bring the schema up to date when they start
+    (`Ledger.ensure_schema`): a ledger an older version left at revision 0015, started
+    without `init`, gets `run_days` filled and answers stats; a current one is left alone."""
+    import random
+
+    from alembic import command
+
+    from ledger_api.app import create_app
+    from ledger_core import Ledger
+    from tests.core.rollups.test_read import PEOPLE, _entries
+
+    ledger = databases.ledger("behind")
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    ledger.ingest(_entries(random.Random(16), 120))
+    expected = ledger.stats(ledger.principal("root"), start_date="2024-02-01", end_date="2024-03-31")
+    url = ledger.engine.url.render_as_string(hide_password=False)
+    config = migrate.alembic_config()
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0015")
+    ledger.dispose()
+
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
+    monkeypatch.setenv("LEDGER_JWT_KEY", "k" * 40)
+    create_app().state.ledger.dispose()  # as uvicorn starts it
+    server = Ledger(url)
+    assert migrate.current_revision(server.engine) == migrate.head_revision()
+    assert server.ensure_schema() is False
+    assert server.stats(server.principal("root"), start_date="2024-02-01", end_date="2024-03-31") == expected
+    server.dispose()
