@@ -170,8 +170,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 def create_app(ledger: Ledger | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    """The API over `ledger` (default: `Ledger.from_env()`, its schema brought up to date); `settings` default to the
-    environment (`MissingSetting` when LEDGER_JWT_KEY is missing)."""
+    """The API over `ledger` (default: `Ledger.from_env()`, its schema brought up to date);
+    `settings` default to the environment (`MissingSetting` when LEDGER_JWT_KEY is missing)."""
     settings = settings or ApiSettings(jwt_key=jwt_key_from_settings())
     if ledger is None:
         ledger = Ledger.from_env()

@@ -35,7 +35,6 @@ from ..store.schema import (
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
-    run_counts,
     run_days,
 )
 from ..store.schema import runs as runs_table
@@ -211,10 +210,9 @@ def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes):
         if answerable(whole, table):
             total = conn.execute(select(func.sum(table.c.n)).where(condition(conn, principal, whole, table))).scalar()
-            for edge in _edge_conditions(conn, principal, edges):
-                total = (total or 0) + conn.execute(
-                    select(func.count()).select_from(ledger_entries).where(edge)).scalar_one()
-            return int(total or 0)
+            return int(total or 0) + sum(
+                conn.execute(select(func.count()).select_from(ledger_entries).where(edge)).scalar_one()
+                for edge in _edge_conditions(conn, principal, edges))
     return None
 
 
@@ -339,7 +337,7 @@ def runs_between(conn: Connection, principal: Principal, start: datetime | None,
     scope = scope_clause(principal, runs_table)
     total = _started(conn, principal, start, end)
     if start is None:
-        return int(total)
+        return total
     acts = (select(ledger_entries.c.run_id)
             .where(ledger_entries.c.run_id == r.id, *_between(ledger_entries.c.timestamp, start, end)).exists())
     earlier = conn.execute(select(func.count()).select_from(runs_table).where(
@@ -447,13 +445,10 @@ def _add_entries(conn: Connection, rows: list[SimpleNamespace], edge: ColumnElem
 def _runs(conn: Connection, principal: Principal, request: Any, whole: Any,
           edges: list[ColumnElement[bool]]) -> int:
     """The distinct runs of the matching entries."""
-    if not _active(request):
-        # Every run holds at least one entry of its own organization and user (ingest
-        # creates it with its first entry): without filters, the runs in scope are the
-        # answer, as ingest counts them per user.
-        return int(conn.execute(select(func.coalesce(func.sum(run_counts.c.n), 0))
-                                .where(scope_clause(principal, run_counts))).scalar_one())
     if set(_active(request)) <= set(_DATES):
+        # Every run holds at least one entry of its own organization and user (ingest
+        # creates it with its first entry): with no filter but dates, the runs in scope
+        # that act in the range are the answer (all of them without dates: `run_days`).
         return runs_between(conn, principal, request.start_date, request.end_date)
     r = rollup_runs.c
     in_whole_days = condition(conn, principal, whole, rollup_runs)

@@ -57,7 +57,6 @@ from ..store.schema import (
     ledger_entries,
     ledger_names,
     organizations,
-    run_counts,
     run_days,
     runs,
     users,
@@ -492,10 +491,6 @@ class _Ingestor:
                     changed.add(run_id)
         if new_runs:  # in id order, like every writer: concurrent writers wait, never deadlock
             conn.execute(insert(runs), sorted(new_runs.values(), key=lambda run: run["id"]))
-            owners = Counter((run["org_id"], run["user_id"]) for run in new_runs.values())
-            bulk_upsert(conn, run_counts, ("org_id", "user_id", "n"),
-                        [(*owner, n) for owner, n in sorted(owners.items())],
-                        keys=("org_id", "user_id"), updates={"n": "run_counts.n + excluded.n"})
         self._count_run_days(conn, new_runs.values(), [(started[run_id], known[run_id]) for run_id in changed])
         for run_id in sorted(changed):
             run = known[run_id]
