@@ -1,12 +1,15 @@
-"""Stats benchmark: p50/p95 of `Ledger.stats` and of `Ledger.duration_histogram` (the
-Stats page's duration chart) per request shape and role (never a test).
+"""Stats benchmark: p50/p95 of `Ledger.stats`, of `Ledger.duration_histogram` (the Stats
+page's duration chart) and of `Ledger.compliance` (the Compliance page) per request shape
+and role (never a test).
 
-    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20] [--calls stats,histogram]
+    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20] [--calls stats,histogram,compliance]
 
 The ledger must already hold the data (e.g. `python -m ledger_core demo --actions 1000000`).
 Each shape is timed warm (one unmeasured run first) for each principal; a shape whose
-filters are all on the rollups' allowlist with whole-day dates reads the rollups, the
-others (marked raw) the entries. Prints a Markdown table per call.
+filters are all on the rollups' allowlist reads the rollups for its whole days, the others
+the entries: stats and the histogram with a risk or compliance filter (min_risk, PII,
+review) read the entries, the compliance summary reads `rollup_compliance`. Prints a Markdown table
+per call.
 """
 from __future__ import annotations
 
@@ -38,7 +41,8 @@ def shapes(newest) -> dict[str, dict]:  # type: ignore[no-untyped-def]
         "quarter from 12:00": {"start_date": quarter + "T12:00:00Z"},
         "30 days to 12:00": {"start_date": (end - timedelta(days=29)).isoformat(),
                              "end_date": end.isoformat() + "T12:00:00Z"},
-        "raw: PII detected": {"pii_detected": "true"},
+        "PII detected": {"pii_detected": "true"},
+        "review + GDPR": {"decision": "review", "regulatory_framework": "GDPR"},
     }
 
 
@@ -46,6 +50,8 @@ CALLS = {
     "stats": ("stats", lambda ledger, principal, params: ledger.stats(principal, **params).total_actions),
     "histogram": ("duration histogram", lambda ledger, principal, params: sum(
         bucket.count for bucket in ledger.duration_histogram(principal, **params))),
+    "compliance": ("compliance summary", lambda ledger, principal, params: ledger.compliance(
+        principal, **params).total_actions),
 }
 """--calls: (title, call returning the number of actions it covered)."""
 
@@ -70,7 +76,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--principals", default="root,bob,alice")
     parser.add_argument("--shapes", default="", help="comma-separated shape names (default: all)")
-    parser.add_argument("--calls", default="stats,histogram", help=f"comma-separated, of: {', '.join(CALLS)}")
+    parser.add_argument("--calls", default=",".join(CALLS), help=f"comma-separated, of: {', '.join(CALLS)}")
     args = parser.parse_args()
     ledger = Ledger(args.url, rate_limits=None)
     with ledger.engine.connect() as conn:

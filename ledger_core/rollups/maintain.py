@@ -20,11 +20,13 @@ from ..store.schema import (
     ledger_entries,
     rollup_action_outcomes,
     rollup_actions,
+    rollup_compliance,
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
 )
 from ..store.types import COST_SCALE, format_decimal
+from . import profiles
 from .buckets import bucket_of
 
 RISK_COLUMNS = tuple(f"risk_{level}" for level in RISK_LEVELS)
@@ -39,7 +41,8 @@ _SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
 ENTRY_COLUMNS = ("org_id", "user_id", "agent_id", "action_name", "risk_level", "outcome",
                  "timestamp", "cost_usd", "duration_ms", "run_id")
 """The entry fields `record` reads, in their wire form (`formats.wire`): the timestamp as
-UTC text with microseconds, the cost as plain decimal text, the run id as canonical text."""
+UTC text with microseconds, the cost as plain decimal text, the run id as canonical text;
+and `_profile`, the compliance profile (`profiles.profile_of`)."""
 
 
 def cost_parts(cost: str) -> tuple[int, int]:
@@ -61,11 +64,17 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
     action_outcomes: dict[tuple, int] = {}
     run_rows: dict[tuple, int] = {}
     durations: dict[tuple, int] = {}
+    compliance: dict[tuple, int] = {}
+    digests: dict[profiles.Profile | None, str] = {}
     for e in entries:
         whole, frac = cost_parts(e["cost_usd"])
         moment, duration, agent = e["timestamp"], e["duration_ms"], e["agent_id"]
         org, user, run, bucket = e["org_id"], e["user_id"], e["run_id"], bucket_of(duration)
         risk = 6 + _RISK_INDEX[e["risk_level"]]
+        profile = e["_profile"]
+        if (digest := digests.get(profile)) is None:
+            digest = digests[profile] = profiles.digest(profile)
+        profiled = (e["action_name"], e["outcome"], e["risk_level"], digest)
         for grain, period in (("day", moment[:10]), ("month", moment[:7])):
             scope = (grain, org, user, period, agent)
             row = outcomes.get(key := (*scope, e["outcome"]))
@@ -95,6 +104,8 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
             durations[key] = durations.get(key, 0) + 1
             key = (grain, org, user, period, ALL_AGENTS, bucket)
             durations[key] = durations.get(key, 0) + 1
+            key = (*scope, *profiled)
+            compliance[key] = compliance.get(key, 0) + 1
     uuid_form, instant_form, _ = stored_forms(conn)
     if rollup_outcomes in tables:
         _upsert(conn, rollup_outcomes,
@@ -112,6 +123,9 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
                 raw=frozenset({"run_id"}))
     if rollup_durations in tables:
         _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
+    if rollup_compliance in tables:
+        profiles.record(conn, [profile for profile in digests if profile is not None])
+        _upsert(conn, rollup_compliance, [(*key, n) for key, n in compliance.items()], ("n",))
 
 
 def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measures: tuple[str, ...],
@@ -136,7 +150,7 @@ def backfill(conn: Connection, tables: Sequence[Table] = ROLLUP_TABLES) -> int:
     by organization in keyset batches of the primary key; returns the number of entries.
     A migration names the tables it creates: later ones do not exist yet."""
     le = ledger_entries
-    columns = [le.c[name] for name in ENTRY_COLUMNS]
+    columns = [le.c[name] for name in (*ENTRY_COLUMNS, "compliance")]
     done = 0
     for org_id in conn.execute(select(le.c.org_id).distinct()).scalars().all():
         last: Any = None
@@ -149,7 +163,8 @@ def backfill(conn: Connection, tables: Sequence[Table] = ROLLUP_TABLES) -> int:
             if not rows:
                 break
             record(conn, [{**row, "timestamp": format_timestamp(row["timestamp"]), "run_id": str(row["run_id"]),
-                           "cost_usd": format_decimal(row["cost_usd"])} for row in rows], tables)
+                           "cost_usd": format_decimal(row["cost_usd"]),
+                           "_profile": profiles.profile_of(row["compliance"])} for row in rows], tables)
             done += len(rows)
             last = rows[-1]["id"]
     return done
@@ -168,9 +183,40 @@ def backfill_counts(conn: Connection, table: Table) -> int:
     by_day = (select(literal("day"), le.c.org_id, le.c.user_id, day, *[le.c[k] for k in keys], func.count())
               .group_by(le.c.org_id, le.c.user_id, day, *[le.c[k] for k in keys]))
     conn.execute(insert(table).from_select(columns, by_day))
+    return _months_from_days(conn, table)
+
+
+def _months_from_days(conn: Connection, table: Table) -> int:
+    """Add up the day rows of a count-only rollup into its month rows; returns the number
+    of rows in the table."""
     t = table.c
+    keys = [c.name for c in table.primary_key.columns][4:]
     month = func.substr(t.period, 1, 7)
     by_month = (select(literal("month"), t.org_id, t.user_id, month, *[t[k] for k in keys], func.sum(t.n))
                 .where(t.grain == "day").group_by(t.org_id, t.user_id, month, *[t[k] for k in keys]))
-    conn.execute(insert(table).from_select(columns, by_month))
+    conn.execute(insert(table).from_select(["grain", "org_id", "user_id", "period", *keys, "n"], by_month))
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def backfill_compliance(conn: Connection, chunk: int = 200_000) -> int:
+    """Fill an empty `rollup_compliance` (and `compliance_profiles`) from every stored
+    entry (migration 0018): the entries counted per day, scope, agent, action, outcome,
+    risk and the members of a profile in one grouped read, each group's profile digested
+    here (`chunk` groups at a time, added up by the upsert), then the month rows from the
+    day rows. Returns the number of rows in the table."""
+    le = ledger_entries
+    keys = [le.c.org_id, le.c.user_id, day_of(le.c.timestamp), le.c.agent_id, le.c.action_name, le.c.outcome,
+            le.c.risk_level, *profiles.member_columns(conn)]
+    result = conn.execute(select(*keys, func.count()).group_by(*keys).execution_options(stream_results=True))
+    seen: dict[tuple, str] = {}
+    while groups := result.fetchmany(chunk):
+        rows: dict[tuple, int] = {}
+        for org, user, day, agent, action, outcome, risk, *members, n in groups:
+            if (digest := seen.get(key := tuple(members))) is None:
+                profile = profiles.from_members(*members)
+                profiles.record(conn, [profile] if profile is not None else [])
+                digest = seen[key] = profiles.digest(profile)
+            row = ("day", org, user, day, agent, action, outcome, risk, digest)
+            rows[row] = rows.get(row, 0) + int(n)
+        _upsert(conn, rollup_compliance, [(*key, n) for key, n in rows.items()], ("n",))
+    return _months_from_days(conn, rollup_compliance)

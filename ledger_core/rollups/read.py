@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, Callable
 
@@ -32,6 +33,7 @@ from ..store.schema import (
     ledger_entries,
     rollup_action_outcomes,
     rollup_actions,
+    rollup_compliance,
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
@@ -39,6 +41,7 @@ from ..store.schema import (
 )
 from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
+from . import profiles
 from .buckets import bucket_of, locate, width_of
 from .maintain import ALL_AGENTS
 
@@ -48,10 +51,16 @@ ROLLUP_FILTERS: dict[str, tuple[Callable[[Any], set[str]], Callable[[Connection,
     "action_name": (lambda value: {"action_name"}, lambda conn, table, value: table.c.action_name == value),
     "search": (lambda value: {*SEARCH_COLUMNS, *(["outcome"] if search_outcomes(value) else [])},
                lambda conn, table, value: search_clause(conn, value, table)),
+    "risk_level": (lambda value: {"risk_level"}, lambda conn, table, value: table.c.risk_level.in_(value)),
+    "min_risk": (lambda value: {"risk_level"},
+                 lambda conn, table, value: table.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])),
+    **{name: (lambda value: {"profile"}, partial(lambda name, conn, table, value: profiles.clause(
+        conn, table, name, value), name)) for name in profiles.FILTERS},
 }
 """Filters a rollup can answer, by name: (the columns a rollup table needs for a value,
 its clause there). A search needs the action names and agent ids (rollup_actions), and
-the outcome too when the term matches one (rollup_action_outcomes)."""
+the outcome too when the term matches one (rollup_action_outcomes); risk and compliance
+filters need rollup_compliance."""
 
 _DATES = ("start_date", "end_date")
 _TOTALS, _ACTION, _AGENT_DAY, _SCALARS = 0, 1, 2, 3
@@ -207,7 +216,7 @@ def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     if split is None:
         return None
     whole, edges = split
-    for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes):
+    for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes, rollup_compliance):
         if answerable(whole, table):
             total = conn.execute(select(func.sum(table.c.n)).where(condition(conn, principal, whole, table))).scalar()
             return int(total or 0) + sum(
@@ -482,3 +491,36 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None
     rows.append(SimpleNamespace(part=_SCALARS, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95))
     return rows
+
+
+ComplianceGroup = tuple[str, str, str, "profiles.Profile | None", int]
+"""(agent id, action name, risk level, compliance profile, count)."""
+
+
+def compliance_groups(conn: Connection, principal: Principal, request: Any,
+                      raw: ColumnElement[bool]) -> list[ComplianceGroup]:
+    """The matching entries counted per agent, action, risk level and compliance profile:
+    what the compliance summary is made of. Whole days from `rollup_compliance` and the
+    partial days at the edges from the entries (`split_days`), or all from the entries
+    (`raw`, the request's condition on them) when the rollup cannot answer."""
+    split = split_days(request)
+    if split is None or not answerable(split[0], rollup_compliance):
+        return entry_compliance_groups(conn, raw)
+    whole, edges = split
+    c = rollup_compliance.c
+    found = conn.execute(select(c.agent_id, c.action_name, c.risk_level, c.profile, func.sum(c.n))
+                         .where(condition(conn, principal, whole, rollup_compliance))
+                         .group_by(c.agent_id, c.action_name, c.risk_level, c.profile)).all()
+    known = profiles.known(conn)  # after the rollup: a profile is stored with its first rows
+    groups = [(agent, action, risk, known[digest], int(n)) for agent, action, risk, digest, n in found]
+    for edge in _edge_conditions(conn, principal, edges):
+        groups.extend(entry_compliance_groups(conn, edge))
+    return groups
+
+
+def entry_compliance_groups(conn: Connection, where_: ColumnElement[bool]) -> list[ComplianceGroup]:
+    """`compliance_groups` of the entries matching `where_`, counted from the entries."""
+    e = ledger_entries.c
+    keys = [e.agent_id, e.action_name, e.risk_level, *profiles.member_columns(conn)]
+    return [(agent, action, risk, profiles.from_members(*members), int(n)) for agent, action, risk, *members, n
+            in conn.execute(select(*keys, func.count()).where(where_).group_by(*keys)).all()]

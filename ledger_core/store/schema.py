@@ -292,7 +292,33 @@ Index("ix_rollup_actions_period", rollup_actions.c.grain, rollup_actions.c.perio
 Index("ix_rollup_action_outcomes_name", rollup_action_outcomes.c.grain, rollup_action_outcomes.c.action_name,
       rollup_action_outcomes.c.outcome, rollup_action_outcomes.c.period, rollup_action_outcomes.c.org_id,
       rollup_action_outcomes.c.user_id, rollup_action_outcomes.c.n)
-ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations, rollup_action_outcomes)
+# Migration 0018 (#8): the counts per risk level and compliance profile (`rollups.profiles`),
+# with the agent, action name and outcome: the compliance summary, and the totals of a query
+# that filters on risk or compliance, read these instead of every entry's JSON.
+rollup_compliance = _rollup(
+    "rollup_compliance",
+    [Column("agent_id", NameType, nullable=False), Column("action_name", NameType, nullable=False),
+     Column("outcome", String(16), nullable=False), Column("risk_level", String(16), nullable=False),
+     Column("profile", String(32), nullable=False)],
+    [],
+)
+# The compliance summary groups by these, in this order: an index-only scan without a sort
+# (a superuser's whole ledger at 1M actions on SQLite: 300-480 -> 60-130 ms).
+Index("ix_rollup_compliance_groups", rollup_compliance.c.grain, rollup_compliance.c.agent_id,
+      rollup_compliance.c.action_name, rollup_compliance.c.risk_level, rollup_compliance.c.profile,
+      rollup_compliance.c.period, rollup_compliance.c.org_id, rollup_compliance.c.user_id, rollup_compliance.c.n)
+compliance_profiles = Table(
+    "compliance_profiles",
+    metadata,
+    Column("profile", String(32), primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("data_classification", String(16), nullable=False),
+    Column("pii_detected", Boolean(), nullable=False),
+    Column("regulatory_frameworks", JSONType, nullable=False),
+    Column("unreviewed", Boolean(), nullable=False),
+)
+ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations, rollup_action_outcomes,
+                 rollup_compliance)
 
 export_log = Table(
     "export_log",

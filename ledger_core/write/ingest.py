@@ -37,6 +37,7 @@ from ..formats.canonical import GENESIS_HASH, canonical_bytes, chain_hash, neste
 from ..formats.wire import format_timestamp, loads_line
 from ..integrity.checkpoints import sign_chain_heads
 from ..rollups import maintain as rollups
+from ..rollups.profiles import profile_of
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
@@ -226,6 +227,7 @@ def _validate(raw: Any, owner: Principal | None) -> dict[str, Any]:
             "metadata": _nested_text(record.metadata, "metadata"),
             "compliance": _nested_text(compliance, "compliance"),
         },
+        "_profile": profile_of(compliance),
     }
     fields["_canonical"] = canonical_bytes(fields, fields["_json"])
     return fields

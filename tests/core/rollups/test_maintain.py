@@ -5,8 +5,14 @@ import random
 
 from sqlalchemy import select
 
-from ledger_core.rollups.maintain import backfill, backfill_counts
-from ledger_core.store.schema import ROLLUP_TABLES, rollup_action_outcomes, rollup_actions
+from ledger_core.rollups.maintain import backfill, backfill_compliance, backfill_counts
+from ledger_core.store.schema import (
+    ROLLUP_TABLES,
+    compliance_profiles,
+    rollup_action_outcomes,
+    rollup_actions,
+    rollup_compliance,
+)
 from tests.core.rollups.test_read import PEOPLE, _entries
 
 
@@ -64,3 +70,25 @@ def test_counts_backfill_equals_what_ingest_kept(ledger):  # type: ignore[no-unt
         conn.execute(rollup_action_outcomes.delete())
         assert backfill_counts(conn, rollup_action_outcomes) == len(kept)
     assert _contents(ledger)["rollup_action_outcomes"] == kept
+
+
+def test_compliance_backfill_equals_what_ingest_kept(ledger):  # type: ignore[no-untyped-def]
+    """Migration 0018's backfill: the same rows and profiles as ingest keeps, in chunks
+    of groups that the upsert adds up."""
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    rng = random.Random(12)
+    ledger.ingest(_entries(rng, 300))
+    ledger.ingest(_entries(rng, 150))
+    with ledger.engine.connect() as conn:
+        profiles = sorted(tuple(map(str, row)) for row in conn.execute(select(compliance_profiles)))
+    kept = _contents(ledger)["rollup_compliance"]
+    assert {row[0] for row in kept} == {"day", "month"} and len(kept) > 300
+    assert len(profiles) > 20 and {row[8] for row in kept} > {""}  # with and without compliance
+    with ledger.engine.begin() as conn:
+        conn.execute(rollup_compliance.delete())
+        conn.execute(compliance_profiles.delete())
+        assert backfill_compliance(conn, chunk=37) == len(kept)
+    assert _contents(ledger)["rollup_compliance"] == kept
+    with ledger.engine.connect() as conn:
+        assert sorted(tuple(map(str, row)) for row in conn.execute(select(compliance_profiles))) == profiles

@@ -46,8 +46,23 @@ def _entries(rng: random.Random, count: int) -> list[dict[str, Any]]:
             "action_name": rng.choice(ACTIONS), "agent_id": rng.choice(AGENTS),
             "outcome": rng.choice(["success", "success", "error", "blocked"]), "cost_usd": str(cost),
             "duration_ms": duration, "risk_level": rng.choice(RISK_LEVELS), "user_id": user, "org_id": org,
+            "compliance": _compliance(rng),
         })
     return rows
+
+
+FRAMEWORKS = ["GDPR", "SOC2", "gdpr", "HIPAA"]
+
+
+def _compliance(rng: random.Random) -> dict[str, Any] | None:
+    """Compliance metadata half the time; a framework may be listed twice."""
+    if rng.random() < 0.5:
+        return None
+    return {"policy_id": "P", "policy_version": "1", "decision": rng.choice(["allow", "deny", "review"]),
+            "data_classification": rng.choice(["public", "internal", "confidential", "restricted"]),
+            "pii_detected": rng.random() < 0.4, "retention_until": "2031-01-01",
+            "regulatory_frameworks": [rng.choice(FRAMEWORKS) for _ in range(rng.randrange(3))],
+            "reviewed_by": rng.choice([None, "erin"])}
 
 
 ZONES = [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
@@ -90,6 +105,14 @@ def _random_filters(rng: random.Random, *, query: bool) -> dict[str, Any]:
         params["action_name"] = rng.choice(ACTIONS)
     if query and rng.random() < 0.4:
         params["search"] = rng.choice(SEARCHES)
+    if query and rng.random() < 0.2:
+        params["decision"] = rng.choice(["allow", "deny", "review"])
+    if query and rng.random() < 0.2:
+        params["pii_detected"] = rng.choice(["true", "false"])
+    if query and rng.random() < 0.15:
+        params["regulatory_framework"] = rng.choice([*FRAMEWORKS, "ISO"])
+    if query and rng.random() < 0.15:
+        params["data_classification"] = ",".join(rng.sample(["public", "internal", "confidential"], 2))
     return params
 
 
@@ -127,7 +150,7 @@ def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch
     answered, split = _check_stats(ledger, monkeypatch, people, rng, 40)
     assert answered > 80 and split > 30
     ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
-    answered, split = _check_stats(ledger, monkeypatch, people, rng, 15)
+    answered, split = _check_stats(ledger, monkeypatch, people, rng, 30)
     assert answered > 20 and split > 6
 
 
@@ -215,6 +238,7 @@ def test_duration_histogram_from_rollups_equals_the_entries(ledger, people, monk
 def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):  # type: ignore[no-untyped-def]
     rng = random.Random(80)
     combined = 0  # totals of an outcome with an action or a search, found in the rollups
+    profiled = 0  # totals with a risk or compliance filter, found in the rollups
     for batch in (300, 100):
         ledger.ingest(_entries(rng, batch))
         every_search = [{"search": term, **extra} for term in SEARCHES
@@ -228,12 +252,13 @@ def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):
                     fast = rollup_read.count(conn, principal, filters)
                     raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
                         where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
-                off_the_rollups = ("risk_level" in params or "min_risk" in params
-                                   or rollup_read.split_days(filters) is None)
-                assert fast == raw or (fast is None and off_the_rollups), params
+                assert fast == raw or (fast is None and rollup_read.split_days(filters) is None), params
                 assert ledger.query(principal, **params).total == raw
                 combined += fast is not None and raw > 0 and "outcome" in params and (
                     "action_name" in params or "search" in params)
+                profiled += fast is not None and raw > 0 and bool(
+                    {"risk_level", "min_risk", "decision", "pii_detected", "regulatory_framework",
+                     "data_classification"} & set(params))
         for principal in people:
             with ledger.engine.connect() as conn:
                 scope = scope_clause(principal, ledger_entries)
@@ -242,12 +267,12 @@ def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):
                 expected = (sorted(actions), sorted(agents))
             facets = ledger.facets(principal)
             assert (facets.action_names, facets.agent_ids) == expected
-    assert combined > 100
+    assert combined > 100 and profiled > 100
 
 
 def test_filters_off_the_allowlist_read_the_entries() -> None:
     """Only allowlisted filters and whole-day dates are answered from rollups."""
-    from ledger_core.store.schema import rollup_action_outcomes, rollup_actions, rollup_outcomes
+    from ledger_core.store.schema import rollup_action_outcomes, rollup_actions, rollup_compliance, rollup_outcomes
 
     assert rollup_read.answerable(EntryFilters.parse(start_date="2024-02-01", end_date="2024-02-29"),
                                   rollup_outcomes)
@@ -258,6 +283,12 @@ def test_filters_off_the_allowlist_read_the_entries() -> None:
                    {"data_classification": "public"}, {"regulatory_framework": "GDPR"}):
         assert not rollup_read.answerable(EntryFilters.parse(**params), rollup_outcomes), params
         assert not rollup_read.answerable(EntryFilters.parse(**params), rollup_action_outcomes), params
+        # Risk and compliance filters: only the table keyed by risk level and profile.
+        assert rollup_read.answerable(EntryFilters.parse(**params), rollup_compliance) == (
+            not {"start_date", "end_date", "min_cost", "max_cost", "run_id"} & set(params)), params
+    assert rollup_read.answerable(EntryFilters.parse(min_risk="high", search="err", decision="review"),
+                                  rollup_compliance)
+    assert not rollup_read.answerable(EntryFilters.parse(min_risk="high", min_cost="1"), rollup_compliance)
     assert not rollup_read.answerable(EntryFilters.parse(outcome="error"), rollup_actions)
     assert not rollup_read.answerable(EntryFilters.parse(action_name="query"), rollup_outcomes)
     # A search reads the action names and agent ids, and the outcomes when it matches one.
