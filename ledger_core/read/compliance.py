@@ -10,14 +10,15 @@ read from the entries (scope and filters as in the query, `read.filters`).
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, Select, select
+from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import DATA_CLASSIFICATIONS, DECISIONS, RISK_LEVELS, Principal
 from ..contract.compliance import NEEDS_REVIEW_SHOWN, TOP_RISKY, ComplianceRequest, ComplianceSummary, RiskyName
 from ..errors import Forbidden
 from ..formats.wire import entry_from_row
 from ..rollups.read import compliance_groups
-from ..store.db import json_member
+from ..store.schema import awaiting_review
 from ..store.schema import ledger_entries as le
 from ..store.schema import organizations
 from .filters import where
@@ -69,15 +70,7 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
             frameworks[framework] = frameworks.get(framework, 0) + n
         review_total += n if unreviewed else 0
 
-    review_rows = []
-    if review_total:
-        decision = json_member(conn, le.c.compliance, "decision")
-        needs_review = and_(condition, decision == "review",
-                            json_member(conn, le.c.compliance, "reviewed_by").is_(None))
-        review_rows = conn.execute(
-            select(*ENTRY_COLUMNS).where(needs_review).order_by(le.c.timestamp.desc(), le.c.id.desc())
-            .limit(NEEDS_REVIEW_SHOWN)
-        ).mappings().all()
+    review_rows = conn.execute(latest_awaiting_review(conn, condition)).mappings().all() if review_total else []
 
     return ComplianceSummary(
         total_actions=total,
@@ -92,6 +85,12 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
         riskiest_agents=_riskiest(agents),
         riskiest_actions=_riskiest(actions),
     )
+
+
+def latest_awaiting_review(conn: Connection, condition: ColumnElement[bool]) -> Select:
+    """The newest matching actions awaiting a review, through `ix_le_unreviewed`."""
+    return (select(*ENTRY_COLUMNS).where(condition, awaiting_review(conn.dialect.name))
+            .order_by(le.c.timestamp.desc(), le.c.id.desc()).limit(NEEDS_REVIEW_SHOWN))
 
 
 def _riskiest(counts: dict[str, list[int]]) -> list[RiskyName]:

@@ -274,3 +274,28 @@ def test_an_enterprise_users_summary_is_their_own(make_ledger) -> None:  # type:
     assert ledger.ingest(records).added == len(records)
     summary = ledger.compliance(ledger.principal("alice"))
     assert summary.total_actions == sum(r["user_id"] == "alice" for r in records) > 0
+
+
+def test_the_actions_awaiting_a_review_are_read_through_their_index(data: Data) -> None:
+    """The list's condition repeats `ix_le_unreviewed`'s own, so the database can walk that
+    small index newest first (PostgreSQL sorted every entry in scope otherwise: 5-6 s at
+    10M actions): SQLite refuses `INDEXED BY` an index it cannot use, PostgreSQL uses it
+    once sorting and other scans are ruled out."""
+    from sqlalchemy import true
+
+    from ledger_core.read.compliance import latest_awaiting_review
+
+    with data.ledger.engine.connect() as conn:
+        statement = latest_awaiting_review(conn, true())
+        if data.ledger.dialect == "sqlite":  # as it runs: parameters bound, not written in
+            compiled = statement.compile(conn)
+            forced = str(compiled).replace("FROM ledger_entries", "FROM ledger_entries INDEXED BY ix_le_unreviewed")
+            assert len(conn.exec_driver_sql(forced, tuple(compiled.params[name] for name in compiled.positiontup)
+                                            ).all()) == 20
+            return
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        with conn.begin():
+            for setting in ("enable_seqscan", "enable_sort", "enable_bitmapscan"):
+                conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_le_unreviewed" in plan, plan

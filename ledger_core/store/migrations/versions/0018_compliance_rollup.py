@@ -8,7 +8,10 @@ profile (`rollups.profiles`: decision, classification, PII, frameworks, awaiting
 review), `compliance_profiles` each profile's members (#8).
 
 The backfill (`rollups.maintain.backfill_compliance`) reads the entries once, grouped,
-and adds up the month rows from the day rows.
+and adds up the month rows from the day rows. `ix_le_unreviewed` holds the actions awaiting
+a review (decision "review", no reviewer), newest first: the summary lists the latest 20,
+which PostgreSQL otherwise found by sorting every entry in scope when the request carried
+several compliance filters (5-6 s at 10M actions).
 
 Revision ID: 0018
 Revises: 0017
@@ -57,11 +60,17 @@ def upgrade() -> None:
     op.create_index('ix_rollup_compliance_groups', 'rollup_compliance',
                     ['grain', 'agent_id', 'action_name', 'risk_level', 'profile', 'period', 'org_id', 'user_id', 'n'],
                     unique=False)
+    op.create_index('ix_le_unreviewed', 'ledger_entries', ['timestamp', 'id'], unique=False,
+                    postgresql_where=sa.text("(compliance ->> 'decision') = 'review' "
+                                             "AND (compliance ->> 'reviewed_by') IS NULL"),
+                    sqlite_where=sa.text("json_extract(compliance, '$.decision') = 'review' "
+                                         "AND json_extract(compliance, '$.reviewed_by') IS NULL"))
     op.execute('ANALYZE rollup_compliance')
     op.execute('ANALYZE compliance_profiles')
 
 
 def downgrade() -> None:
+    op.drop_index('ix_le_unreviewed', table_name='ledger_entries')
     op.drop_index('ix_rollup_compliance_groups', table_name='rollup_compliance')
     op.drop_table('rollup_compliance')
     op.drop_table('compliance_profiles')
