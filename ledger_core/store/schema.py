@@ -335,6 +335,11 @@ rollup_compliance = _rollup(
 Index("ix_rollup_compliance_groups", rollup_compliance.c.grain, rollup_compliance.c.agent_id,
       rollup_compliance.c.action_name, rollup_compliance.c.risk_level, rollup_compliance.c.profile,
       rollup_compliance.c.period, rollup_compliance.c.org_id, rollup_compliance.c.user_id, rollup_compliance.c.n)
+# ... and a range of periods, in period order (a superuser's quarter at 10M actions on
+# PostgreSQL: 436 -> 300 ms, then 134 with room to hash the groups, `store.db.make_engine`).
+Index("ix_rollup_compliance_period", rollup_compliance.c.grain, rollup_compliance.c.period,
+      rollup_compliance.c.agent_id, rollup_compliance.c.action_name, rollup_compliance.c.risk_level,
+      rollup_compliance.c.profile, rollup_compliance.c.org_id, rollup_compliance.c.user_id, rollup_compliance.c.n)
 compliance_profiles = Table(
     "compliance_profiles",
     metadata,

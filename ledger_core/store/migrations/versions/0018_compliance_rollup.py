@@ -60,6 +60,9 @@ def upgrade() -> None:
     op.create_index('ix_rollup_compliance_groups', 'rollup_compliance',
                     ['grain', 'agent_id', 'action_name', 'risk_level', 'profile', 'period', 'org_id', 'user_id', 'n'],
                     unique=False)
+    op.create_index('ix_rollup_compliance_period', 'rollup_compliance',
+                    ['grain', 'period', 'agent_id', 'action_name', 'risk_level', 'profile', 'org_id', 'user_id', 'n'],
+                    unique=False)
     op.create_index('ix_le_unreviewed', 'ledger_entries', ['timestamp', 'id'], unique=False,
                     postgresql_where=sa.text("(compliance ->> 'decision') = 'review' "
                                              "AND (compliance ->> 'reviewed_by') IS NULL"),
@@ -71,6 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('ix_le_unreviewed', table_name='ledger_entries')
+    op.drop_index('ix_rollup_compliance_period', table_name='rollup_compliance')
     op.drop_index('ix_rollup_compliance_groups', table_name='rollup_compliance')
     op.drop_table('rollup_compliance')
     op.drop_table('compliance_profiles')
