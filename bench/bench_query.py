@@ -77,7 +77,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--principals", default="root,bob,alice",
                         help="comma-separated usernames (superuser, org admin, user)")
+    parser.add_argument("--shapes", default="", help="comma-separated shape names (default: all)")
     args = parser.parse_args()
+    wanted = set(filter(None, args.shapes.split(",")))
 
     ledger = Ledger(args.url, rate_limits=None)
     ledger.init()
@@ -104,6 +106,8 @@ def main() -> None:
     print(header)
     print("|---" * (len(principals) + 1) + "|")
     for name, params in shapes(run_id, end_day, quarter_start).items():
+        if wanted and name not in wanted:
+            continue
         cells = []
         for principal in principals:
             p50, p95, total = measure(ledger, principal, params, args.repeat)
