@@ -1,6 +1,6 @@
 """Rollups: per-period aggregates of the ledger, kept in the same transaction as ingest.
 
-Five tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and "month"),
+Six tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and "month"),
 organization, user, period and a few keys:
 
 - `rollup_outcomes` (agent, outcome): count, exact cost, duration sum, first and last
@@ -12,13 +12,16 @@ organization, user, period and a few keys:
 - `rollup_runs` (agent, run id): count, for the distinct runs;
 - `rollup_durations` (agent, or all agents, duration bucket): count, for the percentiles
   (`buckets`: 8 per power of two; they locate a percentile, which is then read exactly).
+- `rollup_compliance` (agent, action name, outcome, risk level, compliance profile):
+  count, for the compliance summary and the totals of a risk or compliance filter
+  (`profiles`: a profile is what those filters read of an entry's compliance metadata).
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
 never stale); `maintain.backfill` builds them from existing entries (migration 0007),
 `maintain.backfill_counts` a count-only one in two grouped inserts (migration 0010).
 `read` answers stats, query totals and facets from them when every filter of the request
-is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome, action name and
-search, alone or together); a range that starts or ends within a day reads its whole days
+is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome, action name,
+search, risk and compliance, alone or together); a range that starts or ends within a day reads its whole days
 from them and its partial days from the entries (`read.split_days`); anything else
 goes to the raw table. Whole months come from month rows, the remaining days from day
 rows, so a whole-ledger request reads a few thousand rows instead of every entry. The

@@ -326,5 +326,5 @@ def test_postgresql_walks_the_time_order_for_compliance_filters(data: Data, para
     settings_ = [s for s in statements if s.startswith("SET LOCAL enable_sort")]
     assert settings_ == (["SET LOCAL enable_sort = off", "SET LOCAL enable_sort = on"] if walks else [])
     if walks:
-        position = statements.index("SET LOCAL enable_sort = off")
-        assert statements[position + 1].startswith("SELECT ledger_entries.id") and " JOIN " not in statements[position + 1]
+        page_statement = statements[statements.index("SET LOCAL enable_sort = off") + 1]
+        assert page_statement.startswith("SELECT ledger_entries.id") and " JOIN " not in page_statement
