@@ -89,7 +89,7 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
 
 def latest_awaiting_review(conn: Connection, condition: ColumnElement[bool]) -> Select:
     """The newest matching actions awaiting a review, through `ix_le_unreviewed`."""
-    return (select(*ENTRY_COLUMNS).where(condition, awaiting_review(conn.dialect.name))
+    return (select(*ENTRY_COLUMNS).where(condition, awaiting_review(conn))
             .order_by(le.c.timestamp.desc(), le.c.id.desc()).limit(NEEDS_REVIEW_SHOWN))
 
 

@@ -185,10 +185,13 @@ ledger_entries = Table(
 
 
 
-def awaiting_review(dialect: str) -> ColumnElement[bool]:
+def awaiting_review(dialect: Any) -> ColumnElement[bool]:
     """An entry's compliance decision is "review" and it names no reviewer: the condition of
     `ix_le_unreviewed`, written with literals, as a query must repeat it for the planner to
-    use that index (SQLite matches the terms as written, not a bound parameter's value)."""
+    use that index (SQLite matches the terms as written, not a bound parameter's value).
+    `dialect`: its name, or a connection to it."""
+    if not isinstance(dialect, str):
+        dialect = dialect.dialect.name
     column = ledger_entries.c.compliance
     if dialect == "postgresql":
         def member(key: str) -> ColumnElement[Any]:
