@@ -18,8 +18,8 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Connection, Table, case, false, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..store.db import insert_for
-from ..store.schema import compliance_profiles
+from ..store.db import insert_for, json_member
+from ..store.schema import compliance_profiles, ledger_entries
 
 Profile = tuple[str, str, bool, tuple[str, ...], bool]
 NONE = ""
@@ -93,9 +93,6 @@ def member_columns(conn: Connection) -> list[ColumnElement[Any]]:
     """The columns of the entries a profile is made of (`from_members` reads them back):
     group by these to count per profile in SQL (the frameworks come as JSON text, the
     reviewer as whether there is none)."""
-    from ..store.db import json_member
-    from ..store.schema import ledger_entries
-
     column = ledger_entries.c.compliance
     return [*[json_member(conn, column, key) for key in _MEMBERS],
             case((json_member(conn, column, "reviewed_by").is_(None), 1), else_=0)]

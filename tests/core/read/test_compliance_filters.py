@@ -309,11 +309,11 @@ def test_postgresql_walks_the_time_order_for_compliance_filters(data: Data, para
     """PostgreSQL misjudges how many entries match compliance members and sorted every
     entry in scope to fill a page (2.5-3.9 s at 10M actions): a page in time order with
     such a filter is read with sorting ruled out (53-69 ms), and by OFFSET past the first
-    page, as the join of a page's ids would need a sort of its own."""
+    page, as the join of a page's ids would need a sort of its own. SQLite's planner walks
+    the index by itself: it gets no such setting."""
     from sqlalchemy import event
 
-    if data.ledger.dialect != "postgresql":
-        pytest.skip("a PostgreSQL planner setting")
+    walks = walks and data.ledger.dialect == "postgresql"
     statements: list[str] = []
     listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
     event.listen(data.ledger.engine, "before_cursor_execute", listener)

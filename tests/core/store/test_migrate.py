@@ -205,7 +205,9 @@ def test_unique_ids_revision_upgrades_a_clean_database_and_then_refuses_a_copy(d
 def test_a_server_started_on_a_database_behind_the_code_upgrades_it(databases, monkeypatch):  # type: ignore[no-untyped-def]
     """The browser app and the API bring the schema up to date when they start
     (`Ledger.ensure_schema`): a ledger an older version left at revision 0015, started
-    without `init`, gets `run_days` filled and answers stats; a current one is left alone."""
+    without `init`, gets `run_days` and `rollup_compliance` filled (and, on PostgreSQL, the
+    rollups vacuumed) and answers stats and the compliance summary; a current one is left
+    alone."""
     import random
 
     from alembic import command
@@ -220,6 +222,7 @@ def test_a_server_started_on_a_database_behind_the_code_upgrades_it(databases, m
         ledger.add_user(name, org_id=org, role=role)
     ledger.ingest(_entries(random.Random(16), 120))
     expected = ledger.stats(ledger.principal("root"), start_date="2024-02-01", end_date="2024-03-31")
+    compliance = ledger.compliance(ledger.principal("cat"), start_date="2024-02-01")
     url = ledger.engine.url.render_as_string(hide_password=False)
     ledger.dispose()
     monkeypatch.setenv("LEDGER_DATABASE_URL", url)
@@ -245,4 +248,9 @@ def test_a_server_started_on_a_database_behind_the_code_upgrades_it(databases, m
         assert migrate.current_revision(server.engine) == migrate.head_revision(), start.__name__
         assert server.ensure_schema() is False
         assert server.stats(server.principal("root"), start_date="2024-02-01", end_date="2024-03-31") == expected
+        assert server.compliance(server.principal("cat"), start_date="2024-02-01") == compliance  # 0018's backfill
+        if server.dialect == "postgresql":  # the upgrade refreshed the backfilled rollup's visibility map
+            with server.engine.connect() as conn:
+                assert conn.exec_driver_sql("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                                            "WHERE relname = 'rollup_compliance'").scalar_one()
         server.dispose()
