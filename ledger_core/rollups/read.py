@@ -216,13 +216,42 @@ def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     if split is None:
         return None
     whole, edges = split
-    for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes, rollup_compliance):
-        if answerable(whole, table):
-            total = conn.execute(select(func.sum(table.c.n)).where(condition(conn, principal, whole, table))).scalar()
-            return int(total or 0) + sum(
-                conn.execute(select(func.count()).select_from(ledger_entries).where(edge)).scalar_one()
-                for edge in _edge_conditions(conn, principal, edges))
-    return None
+    total = _risk_count(conn, principal, whole)
+    if total is None:
+        for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes, rollup_compliance):
+            if answerable(whole, table):
+                total = conn.execute(select(func.sum(table.c.n))
+                                     .where(condition(conn, principal, whole, table))).scalar()
+                break
+        else:
+            return None
+    return int(total or 0) + sum(
+        conn.execute(select(func.count()).select_from(ledger_entries).where(edge)).scalar_one()
+        for edge in _edge_conditions(conn, principal, edges))
+
+
+_RISK_FILTERS = ("risk_level", "min_risk")
+
+
+def _risk_count(conn: Connection, principal: Principal, request: Any) -> int | None:
+    """The count of a request whose only filters `rollup_outcomes` lacks are risk filters,
+    from its counts per risk level (a few times fewer rows than `rollup_compliance`'s: an
+    org admin's min_risk high at 1M actions on SQLite, 50 -> 8 ms), or None."""
+    active_filters = _active(request)
+    if not any(name in active_filters for name in _RISK_FILTERS):
+        return None
+    rest = request.model_copy(update=dict.fromkeys(_RISK_FILTERS))
+    if not answerable(rest, rollup_outcomes):
+        return None
+    levels = set(active_filters.get("risk_level") or RISK_LEVELS)
+    if (least := active_filters.get("min_risk")) is not None:
+        levels &= set(RISK_LEVELS[RISK_LEVELS.index(least):])
+    if not levels:
+        return 0
+    columns = [rollup_outcomes.c[f"risk_{level}"] for level in RISK_LEVELS if level in levels]
+    counted = sum(columns[1:], start=columns[0])
+    found = conn.execute(select(func.sum(counted)).where(condition(conn, principal, rest, rollup_outcomes))).scalar()
+    return int(found or 0)
 
 
 def names(conn: Connection, principal: Principal) -> tuple[list[str], list[str]]:

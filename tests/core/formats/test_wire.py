@@ -140,7 +140,8 @@ def test_stored_rows_serialize_exactly(ledger) -> None:  # type: ignore[no-untyp
 
 
 TRICKY_CELLS = ["", "plain", "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'quoted", "a,b", 'say "hi"',
-                "line\nbreak", "cr\rinside", "=a,b", '-"x"', " =lead space", "é ünïcode", "null", "{}"]
+                "line\nbreak", "cr\rinside", "=a,b", '-"x"', " =lead space", "é ünïcode", "null", "{}",
+                '"', ",", "\r", '=""', "x\r\ny", "\nlead", '{"k":"v, w"}', "-5", "@"]
 
 
 @pytest.mark.parametrize("cell", TRICKY_CELLS)

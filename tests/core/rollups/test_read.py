@@ -270,6 +270,46 @@ def test_query_totals_and_facets_from_rollups_equal_the_entries(ledger, people):
     assert combined > 100 and profiled > 100
 
 
+def test_risk_totals_come_from_the_counts_per_risk_level(ledger, people):  # type: ignore[no-untyped-def]
+    """A total whose only filters `rollup_outcomes` lacks are risk filters adds up its
+    counts per risk level: equal to the entries' count, whatever the levels (both filters
+    at once, levels that exclude each other), dates, partial days, outcome or agent; with
+    a compliance filter too, `rollup_compliance` answers."""
+    from sqlalchemy import event
+
+    rng = random.Random(81)
+    ledger.ingest(_entries(rng, 400))
+    statements: list[str] = []
+    event.listen(ledger.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: statements.append(statement))
+    requests = [
+        {"min_risk": "high"}, {"risk_level": "low,critical"}, {"risk_level": "low", "min_risk": "medium"},
+        {"risk_level": "medium,critical", "min_risk": "high"}, {"min_risk": "critical", "outcome": "error"},
+        {"min_risk": "medium", "agent_id": "a2", "start_date": "2024-02-03", "end_date": "2024-03-20"},
+        {"risk_level": "high", "start_date": "2024-02-03T12:00:00Z", "search": "err"},
+        *[{"min_risk": rng.choice(RISK_LEVELS), "risk_level": ",".join(rng.sample(RISK_LEVELS, 2)),
+           **_dates(rng)} for _ in range(12)],
+    ]
+    from_levels = 0
+    for params in [*requests, {"min_risk": "high", "decision": "review"}]:
+        filters = EntryFilters.parse(**params)
+        for principal in people:
+            statements.clear()
+            with ledger.engine.connect() as conn:
+                fast = rollup_read.count(conn, principal, filters)
+                counted = list(statements)
+                raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
+                    where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
+            assert fast == raw or (fast is None and rollup_read.split_days(filters) is None), params
+            if fast is None:
+                continue
+            by_level = not any("rollup_compliance" in statement for statement in counted)
+            assert by_level == ("decision" not in params and "search" not in params), params
+            assert not by_level or raw == 0 or any("rollup_outcomes.risk_" in statement for statement in counted)
+            from_levels += by_level
+    assert from_levels > 60
+
+
 def test_filters_off_the_allowlist_read_the_entries() -> None:
     """Only allowlisted filters and whole-day dates are answered from rollups."""
     from ledger_core.store.schema import rollup_action_outcomes, rollup_actions, rollup_compliance, rollup_outcomes
