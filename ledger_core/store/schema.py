@@ -343,6 +343,11 @@ Index("ix_rollup_compliance_groups", rollup_compliance.c.grain, rollup_complianc
 Index("ix_rollup_compliance_period", rollup_compliance.c.grain, rollup_compliance.c.period,
       rollup_compliance.c.agent_id, rollup_compliance.c.action_name, rollup_compliance.c.risk_level,
       rollup_compliance.c.profile, rollup_compliance.c.org_id, rollup_compliance.c.user_id, rollup_compliance.c.n)
+# Migration 0019: a query total with a compliance filter reads only the matching
+# profiles' rows of a scope (an org admin's whole ledger at 1M actions on SQLite: 53-74 ->
+# 4-10 ms), counts included (index-only).
+Index("ix_rollup_compliance_profile", rollup_compliance.c.grain, rollup_compliance.c.profile,
+      rollup_compliance.c.org_id, rollup_compliance.c.user_id, rollup_compliance.c.period, rollup_compliance.c.n)
 compliance_profiles = Table(
     "compliance_profiles",
     metadata,

@@ -343,3 +343,39 @@ def test_filters_off_the_allowlist_read_the_entries() -> None:
                    {"action_name": "query", "outcome": "error", "agent_id": "a1", "start_date": "2024-02-01"}):
         assert rollup_read.answerable(EntryFilters.parse(**params), rollup_action_outcomes), params
         assert not rollup_read.answerable(EntryFilters.parse(**params), rollup_outcomes), params
+
+
+@pytest.mark.parametrize("user", ["ann", "cat", "root"])
+def test_a_compliance_total_reads_only_the_matching_profiles_rows(ledger, people, user):  # type: ignore[no-untyped-def]
+    """A total with a compliance filter can be counted off `ix_rollup_compliance_profile`
+    alone, whatever the scope: SQLite plans it as a covering index when told to use that
+    index, PostgreSQL as an index-only scan once its other plans are ruled out (the other
+    indexes dropped in a transaction that is rolled back)."""
+    from sqlalchemy import event
+
+    ledger.ingest(_entries(random.Random(82), 200))
+    captured: list[tuple[str, Any]] = []
+    listener = lambda conn, cursor, statement, parameters, *args: captured.append((statement, parameters))  # noqa: E731
+    event.listen(ledger.engine, "before_cursor_execute", listener)
+    with ledger.engine.connect() as conn:
+        total = rollup_read.count(conn, ledger.principal(user), EntryFilters.parse(pii_detected="true"))
+    event.remove(ledger.engine, "before_cursor_execute", listener)
+    [(statement, parameters)] = [(s, p) for s, p in captured if "rollup_compliance" in s]
+    assert "profile IN" in statement and total is not None
+    with ledger.engine.connect() as conn:
+        if ledger.dialect == "sqlite":
+            forced = statement.replace("FROM rollup_compliance",
+                                       "FROM rollup_compliance INDEXED BY ix_rollup_compliance_profile")
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + forced, parameters))
+            assert conn.exec_driver_sql(forced, parameters).scalar() == total
+            assert "COVERING INDEX ix_rollup_compliance_profile" in plan, plan
+            return
+        with conn.begin() as transaction:
+            conn.exec_driver_sql("DROP INDEX ix_rollup_compliance_groups, ix_rollup_compliance_period")
+            conn.exec_driver_sql("ALTER TABLE rollup_compliance DROP CONSTRAINT pk_rollup_compliance")
+            for setting in ("enable_seqscan", "enable_bitmapscan"):
+                conn.exec_driver_sql(f"SET LOCAL {setting} = off")
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert conn.exec_driver_sql(statement, parameters).scalar() == total
+            transaction.rollback()
+    assert "Index Only Scan using ix_rollup_compliance_profile" in plan, plan
