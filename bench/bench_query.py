@@ -46,6 +46,7 @@ def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:
         "PII detected": {"pii_detected": "true"},
         "decision review + GDPR": {"decision": "review", "regulatory_framework": "GDPR"},
         "PII detected by cost": {"pii_detected": "true", "sort_by": "cost"},
+        "review + GDPR by cost": {"decision": "review", "regulatory_framework": "GDPR", "sort_by": "cost"},
         "review + GDPR by duration": {"decision": "review", "regulatory_framework": "GDPR", "sort_by": "duration"},
         "review + GDPR by name": {"decision": "review", "regulatory_framework": "GDPR", "sort_by": "name",
                                    "sort_order": "asc"},
