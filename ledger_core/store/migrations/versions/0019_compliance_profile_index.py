@@ -4,7 +4,7 @@ A query total with a compliance filter (`profile IN (...)`) over the whole ledge
 all of a scope's month rows of `rollup_compliance`; this index holds the rows of each
 profile by organization, user and period, counts included, so it reads only the rows of
 the matching profiles (an org admin's PII detected at 1M actions on SQLite: 53-74 ->
-4-5 ms) (#8).
+4-6 ms) (#8).
 
 Revision ID: 0019
 Revises: 0018
