@@ -1,6 +1,11 @@
 """Helpers the tests share (imported, never through conftest)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import Engine, event
+
 from ledger_core import Ledger
 from ledger_core.store import append_only
 from ledger_core.store.schema import metadata
@@ -108,3 +113,18 @@ def load_chains(ledger: Ledger, batches: int = 3, size: int = 15) -> None:
     for batch in range(batches):
         report = ledger.ingest(chain_records(batch, size))
         assert report.refused == 0, report.refusals
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The (statement, parameters) that `engine` runs inside the block, in order."""
+    captured: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield captured
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

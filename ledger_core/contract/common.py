@@ -43,6 +43,11 @@ Money = Annotated[Decimal, PlainSerializer(format_decimal, return_type=str, when
 (`"12.3456"`, `"0"`, `"0.0000000001"`; never an exponent)."""
 
 
+def risk_at_least(level: str) -> tuple[str, ...]:
+    """The risk levels a `min_risk` of `level` admits: `level` and every one above it."""
+    return RISK_LEVELS[RISK_LEVELS.index(level):]
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: every query is scoped to this."""

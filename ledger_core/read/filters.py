@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, false, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.common import OUTCOMES, RISK_LEVELS
+from ..contract.common import OUTCOMES, risk_at_least
 from ..formats.wire import format_timestamp
 from ..store.db import json_array_has, json_flag_is, json_member, text_in
 from ..store.schema import ledger_entries as le
@@ -115,7 +115,7 @@ class AtLeastRisk:
     name: str = "min_risk"
 
     def clause(self, conn: Connection, value: str) -> ColumnElement[bool]:
-        return le.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])
+        return le.c.risk_level.in_(risk_at_least(value))
 
     def caption(self, value: str) -> str:
         return f"risk ≥ {value}"

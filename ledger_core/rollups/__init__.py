@@ -13,8 +13,10 @@ organization, user, period and a few keys:
 - `rollup_durations` (agent, or all agents, duration bucket): count, for the percentiles
   (`buckets`: 8 per power of two; they locate a percentile, which is then read exactly).
 - `rollup_compliance` (agent, action name, outcome, risk level, compliance profile):
-  count, for the compliance summary and the totals of a risk or compliance filter
-  (`profiles`: a profile is what those filters read of an entry's compliance metadata).
+  count, for the compliance summary and the totals of a compliance filter, or of a risk
+  filter with a search or an action name (a risk filter otherwise adds up
+  `rollup_outcomes`' counts per risk level); `profiles`: a profile is what those filters
+  read of an entry's compliance metadata.
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
 never stale); `maintain.backfill` builds them from existing entries (migration 0007),

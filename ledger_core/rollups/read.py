@@ -24,7 +24,7 @@ from typing import Any, Callable
 from sqlalchemy import Connection, Select, Table, and_, case, false, func, or_, select, true, union
 from sqlalchemy.sql.expression import ColumnElement
 
-from ..contract.common import OUTCOMES, RISK_LEVELS, Principal
+from ..contract.common import OUTCOMES, RISK_LEVELS, Principal, risk_at_least
 from ..read.filters import SEARCH_COLUMNS, active, search_clause, search_outcomes, where
 from ..read.scope import scope_clause
 from ..store.db import day_of, exact_sum
@@ -52,15 +52,15 @@ ROLLUP_FILTERS: dict[str, tuple[Callable[[Any], set[str]], Callable[[Connection,
     "search": (lambda value: {*SEARCH_COLUMNS, *(["outcome"] if search_outcomes(value) else [])},
                lambda conn, table, value: search_clause(conn, value, table)),
     "risk_level": (lambda value: {"risk_level"}, lambda conn, table, value: table.c.risk_level.in_(value)),
-    "min_risk": (lambda value: {"risk_level"},
-                 lambda conn, table, value: table.c.risk_level.in_(RISK_LEVELS[RISK_LEVELS.index(value):])),
+    "min_risk": (lambda value: {"risk_level"}, lambda conn, table, value: table.c.risk_level.in_(risk_at_least(value))),
     **{name: (lambda value: {"profile"}, partial(lambda name, conn, table, value: profiles.clause(
         conn, table, name, value), name)) for name in profiles.FILTERS},
 }
 """Filters a rollup can answer, by name: (the columns a rollup table needs for a value,
 its clause there). A search needs the action names and agent ids (rollup_actions), and
 the outcome too when the term matches one (rollup_action_outcomes); risk and compliance
-filters need rollup_compliance."""
+filters need rollup_compliance (a count with risk filters alone also adds up
+rollup_outcomes' counts per risk level: `_risk_count`)."""
 
 _DATES = ("start_date", "end_date")
 _TOTALS, _ACTION, _AGENT_DAY, _SCALARS = 0, 1, 2, 3
@@ -246,7 +246,7 @@ def _risk_count(conn: Connection, principal: Principal, request: Any) -> int | N
         return None
     levels = set(active_filters.get("risk_level") or RISK_LEVELS)
     if (least := active_filters.get("min_risk")) is not None:
-        levels &= set(RISK_LEVELS[RISK_LEVELS.index(least):])
+        levels &= set(risk_at_least(least))
     if not levels:
         return 0
     columns = [rollup_outcomes.c[f"risk_{level}"] for level in RISK_LEVELS if level in levels]

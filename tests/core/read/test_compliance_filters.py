@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from ledger_core import Ledger, LedgerValidationError, Principal
 from ledger_core.contract.compliance import ComplianceRequest
 from ledger_core.rollups import read as rollup_read
-from tests.helpers import walk_ids
+from tests.helpers import statements_run, walk_ids
 
 RISKS = ["low", "medium", "high", "critical"]
 CLASSES = ["public", "internal", "confidential", "restricted"]
@@ -318,16 +318,10 @@ def test_postgresql_walks_the_sort_order_for_compliance_filters(data: Data, para
     planner walks the index by itself: it gets no such setting."""
     from decimal import Decimal
 
-    from sqlalchemy import event
-
     walks = walks and data.ledger.dialect == "postgresql"
-    statements: list[str] = []
-    listener = lambda conn, cursor, statement, *rest: statements.append(statement)  # noqa: E731
-    event.listen(data.ledger.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(data.ledger.engine) as captured:
         page = data.ledger.query(data.principal("root"), **params)
-    finally:
-        event.remove(data.ledger.engine, "before_cursor_execute", listener)
+    statements = [statement for statement, _ in captured]
     filters = {k: v for k, v in params.items() if k not in ("page", "page_size", "sort_by", "sort_order")}
     assert page.total == len(data.expected("root", filters)) and page.items
     sort_by = params.get("sort_by", "timestamp")

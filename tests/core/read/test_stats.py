@@ -15,10 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from ledger_core import LedgerValidationError, Principal
 from ledger_core.contract.stats import LedgerStats, StatsRequest
+from tests.helpers import statements_run
 
 UTC = timezone.utc
 
@@ -509,18 +509,10 @@ def test_ties_are_broken_by_name_in_code_point_order(ledger):  # type: ignore[no
 
 
 def _selects(ledger, call):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            statements.append(statement)
-
-    event.listen(ledger.engine, "before_cursor_execute", record)
-    try:
+    with statements_run(ledger.engine) as captured:
         result = call()
-    finally:
-        event.remove(ledger.engine, "before_cursor_execute", record)
-    return result, statements
+    return result, [statement for statement, _ in captured
+                    if statement.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
 def test_stats_read_rollups_not_entries_when_they_can(ledger, monkeypatch):  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from ledger_core.read.scope import scope_clause
 from ledger_core.rollups import read as rollup_read
 from ledger_core.rollups.buckets import bucket_of, width_of
 from ledger_core.store.schema import ROLLUP_TABLES, ledger_entries
+from tests.helpers import statements_run
 
 PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org_admin"),
           ("dan", "globex", "user"), ("eve", "globex", "org_admin"), ("root", "ops", "superuser")]
@@ -275,13 +276,8 @@ def test_risk_totals_come_from_the_counts_per_risk_level(ledger, people):  # typ
     counts per risk level: equal to the entries' count, whatever the levels (both filters
     at once, levels that exclude each other), dates, partial days, outcome or agent; with
     a compliance filter too, `rollup_compliance` answers."""
-    from sqlalchemy import event
-
     rng = random.Random(81)
     ledger.ingest(_entries(rng, 400))
-    statements: list[str] = []
-    event.listen(ledger.engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *args: statements.append(statement))
     requests = [
         {"min_risk": "high"}, {"risk_level": "low,critical"}, {"risk_level": "low", "min_risk": "medium"},
         {"risk_level": "medium,critical", "min_risk": "high"}, {"min_risk": "critical", "outcome": "error"},
@@ -294,10 +290,10 @@ def test_risk_totals_come_from_the_counts_per_risk_level(ledger, people):  # typ
     for params in [*requests, {"min_risk": "high", "decision": "review"}]:
         filters = EntryFilters.parse(**params)
         for principal in people:
-            statements.clear()
-            with ledger.engine.connect() as conn:
+            with ledger.engine.connect() as conn, statements_run(ledger.engine) as captured:
                 fast = rollup_read.count(conn, principal, filters)
-                counted = list(statements)
+            counted = [statement for statement, _ in captured]
+            with ledger.engine.connect() as conn:
                 raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
                     where(conn, scope_clause(principal, ledger_entries), filters))).scalar_one()
             assert fast == raw or (fast is None and rollup_read.split_days(filters) is None), params
@@ -351,15 +347,9 @@ def test_a_compliance_total_reads_only_the_matching_profiles_rows(ledger, people
     alone, whatever the scope: SQLite plans it as a covering index when told to use that
     index, PostgreSQL as an index-only scan once its other plans are ruled out (the other
     indexes dropped in a transaction that is rolled back)."""
-    from sqlalchemy import event
-
     ledger.ingest(_entries(random.Random(82), 200))
-    captured: list[tuple[str, Any]] = []
-    listener = lambda conn, cursor, statement, parameters, *args: captured.append((statement, parameters))  # noqa: E731
-    event.listen(ledger.engine, "before_cursor_execute", listener)
-    with ledger.engine.connect() as conn:
+    with ledger.engine.connect() as conn, statements_run(ledger.engine) as captured:
         total = rollup_read.count(conn, ledger.principal(user), EntryFilters.parse(pii_detected="true"))
-    event.remove(ledger.engine, "before_cursor_execute", listener)
     [(statement, parameters)] = [(s, p) for s, p in captured if "rollup_compliance" in s]
     assert "profile IN" in statement and total is not None
     with ledger.engine.connect() as conn:
