@@ -57,6 +57,8 @@ def shapes(run_id: str, end_day: str, quarter_start: str) -> dict[str, dict]:
         "sort cost asc": {"sort_by": "cost", "sort_order": "asc"},
         "sort duration desc": {"sort_by": "duration"},
         "sort name asc": {"sort_by": "name", "sort_order": "asc"},
+        "sort name desc (page 500)": {"sort_by": "name", "page": 500},
+        "outcome=error by name": {"outcome": "error", "sort_by": "name"},
         "sort timestamp asc": {"sort_order": "asc"},
         "Ledger page: error, agent, 90 days, by cost": ledger_page,
         "... and search 'query'": {**ledger_page, "search": "query"},

@@ -157,9 +157,9 @@ ledger_entries = Table(
     Index("ix_le_timestamp", "timestamp", "id"),
     Index("ix_le_org_timestamp", "org_id", "timestamp", "id"),
     Index("ix_le_user_timestamp", "user_id", "org_id", "timestamp", "id"),
-    Index("ix_le_org_action", "org_id", "action_name", "outcome", "timestamp"),
+    Index("ix_le_org_action", "org_id", "action_name", "timestamp", "id", "outcome"),  # 0020: name order
     Index("ix_le_action", "action_name", "timestamp", "id"),
-    Index("ix_le_user_action", "user_id", "org_id", "action_name", "timestamp"),
+    Index("ix_le_user_action", "user_id", "org_id", "action_name", "timestamp", "id"),  # 0020: name order
     Index("ix_le_user_outcome", "user_id", "org_id", "outcome", "timestamp"),
     Index("ix_le_org_agent", "org_id", "agent_id", "timestamp", "outcome"),  # 0011: the outcome too
     Index("ix_le_run", "run_id", "timestamp"),

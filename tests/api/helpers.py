@@ -110,8 +110,8 @@ def runs_of(username: str, **params: Any) -> list[dict[str, Any]]:
             continue
         run = runs.setdefault(record["run_id"], {
             "id": record["run_id"], "user_id": record["user_id"], "org_id": record["org_id"],
-            "agent_id": record["agent_id"], "started_at": _moment(record), "status": "completed", "actions": 0})
-        run["started_at"] = min(run["started_at"], _moment(record))
+            "agent_id": record["agent_id"], "started_at": moment(record), "status": "completed", "actions": 0})
+        run["started_at"] = min(run["started_at"], moment(record))
         run["actions"] += 1
         if record["outcome"] == "error":
             run["status"] = "failed"
@@ -140,7 +140,7 @@ def _instant(text: str, *, end: bool = False) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _moment(record: dict[str, Any]) -> datetime:
+def moment(record: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
 
 
@@ -153,9 +153,9 @@ def matches(record: dict[str, Any], params: dict[str, Any]) -> bool:
             return False
         if name == "max_cost" and record["cost_usd"] > Decimal(str(value)):
             return False
-        if name == "start_date" and _moment(record) < _instant(value):
+        if name == "start_date" and moment(record) < _instant(value):
             return False
-        if name == "end_date" and _moment(record) > _instant(value, end=True):
+        if name == "end_date" and moment(record) > _instant(value, end=True):
             return False
         if name == "search":
             needle = value.lower()
@@ -167,7 +167,7 @@ def matches(record: dict[str, Any], params: dict[str, Any]) -> bool:
 def expected(username: str, **params: Any) -> list[dict[str, Any]]:
     """Records `username` may see that match `params`, newest first (ties by id, descending)."""
     rows = [r for r in RECORDS if visible(username, r) and matches(r, params)]
-    return sorted(rows, key=lambda r: (_moment(r), r["id"]), reverse=True)
+    return sorted(rows, key=lambda r: (moment(r), r["id"]), reverse=True)
 
 
 def expected_ids(username: str, **params: Any) -> list[str]:

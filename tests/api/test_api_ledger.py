@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.helpers import RECORDS, bearer, error_of, expected, expected_ids, walk
+from tests.api.helpers import RECORDS, bearer, error_of, expected, expected_ids, moment, walk
 
 ROOT = bearer("root")
 PATH = "/api/v1/ledger"
@@ -110,8 +110,8 @@ def test_times_without_zone_are_utc_and_offsets_convert(client, same) -> None:  
 
 
 @pytest.mark.parametrize(("sort_by", "key"), [
-    ("timestamp", lambda r: r["timestamp"]), ("cost", lambda r: r["cost_usd"]),
-    ("duration", lambda r: r["duration_ms"]), ("name", lambda r: r["action_name"]),
+    ("timestamp", lambda r: moment(r)), ("cost", lambda r: r["cost_usd"]),
+    ("duration", lambda r: r["duration_ms"]), ("name", lambda r: (r["action_name"], moment(r))),
 ])
 @pytest.mark.parametrize("sort_order", ["asc", "desc"])
 def test_sorting_visits_every_row_once(client, sort_by, key, sort_order) -> None:  # type: ignore[no-untyped-def]

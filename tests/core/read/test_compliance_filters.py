@@ -307,14 +307,16 @@ def test_the_actions_awaiting_a_review_are_read_through_their_index(data: Data) 
                                           ({"decision": "review", "sort_by": "duration", "page": "1",
                                             "page_size": "5"}, True),
                                           ({"pii_detected": "true", "sort_by": "cost", "sort_order": "asc"}, True),
-                                          ({"decision": "review", "sort_by": "name"}, False),
+                                          ({"decision": "review", "sort_by": "name"}, True),
+                                          ({"pii_detected": "true", "sort_by": "name", "sort_order": "asc",
+                                            "page": "1", "page_size": "7"}, True),
                                           ({"min_risk": "high"}, False), ({}, False)])
 def test_postgresql_walks_the_sort_order_for_compliance_filters(data: Data, params, walks) -> None:  # type: ignore[no-untyped-def]
     """PostgreSQL misjudges how many entries match compliance members and sorted every
     entry in scope to fill a page (2.5-5.9 s at 10M actions): a page in time, cost or
-    duration order with such a filter is read with sorting ruled out, and by OFFSET past
-    the first page, as the join of a page's ids would need a sort of its own; the page is
-    the one the sort gives. Not by name (its index is in name and time order). SQLite's
+    duration order, or by name (an action's entries in time order), with such a filter is
+    read with sorting ruled out, and by OFFSET past the first page, as the join of a
+    page's ids would need a sort of its own; the page is the one the sort gives. SQLite's
     planner walks the index by itself: it gets no such setting."""
     from decimal import Decimal
 
@@ -324,14 +326,14 @@ def test_postgresql_walks_the_sort_order_for_compliance_filters(data: Data, para
     statements = [statement for statement, _ in captured]
     filters = {k: v for k, v in params.items() if k not in ("page", "page_size", "sort_by", "sort_order")}
     assert page.total == len(data.expected("root", filters)) and page.items
-    sort_by = params.get("sort_by", "timestamp")
-    if sort_by != "name":
-        key = {"timestamp": lambda r: datetime.fromisoformat(r["timestamp"]),
-               "cost": lambda r: Decimal(str(r["cost_usd"])), "duration": lambda r: r["duration_ms"]}[sort_by]
-        size, number = int(params.get("page_size", 100)), int(params.get("page", 0))
-        ordered = sorted((r for r in data.records if r["id"] in data.expected("root", filters)),
-                         key=lambda r: (key(r), r["id"]), reverse=params.get("sort_order", "desc") == "desc")
-        assert [str(item.id) for item in page.items] == [r["id"] for r in ordered[number * size:(number + 1) * size]]
+    keys = {"timestamp": lambda r: datetime.fromisoformat(r["timestamp"]),
+            "cost": lambda r: Decimal(str(r["cost_usd"])), "duration": lambda r: r["duration_ms"],
+            "name": lambda r: (r["action_name"], datetime.fromisoformat(r["timestamp"]))}
+    key = keys[params.get("sort_by", "timestamp")]
+    size, number = int(params.get("page_size", 100)), int(params.get("page", 0))
+    ordered = sorted((r for r in data.records if r["id"] in data.expected("root", filters)),
+                     key=lambda r: (key(r), r["id"]), reverse=params.get("sort_order", "desc") == "desc")
+    assert [str(item.id) for item in page.items] == [r["id"] for r in ordered[number * size:(number + 1) * size]]
     settings_ = [s for s in statements if s.startswith("SET LOCAL enable_sort")]
     assert settings_ == (["SET LOCAL enable_sort = off", "SET LOCAL enable_sort = on"] if walks else [])
     if walks:
