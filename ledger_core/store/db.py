@@ -87,6 +87,16 @@ def make_engine(url: str) -> Engine:
                          connect_args={"prepare_threshold": None, "options": "-c jit=off -c work_mem=32MB"}, **POOL)
 
 
+SQLITE_MMAP_SIZE = 2_147_418_112
+"""SQLite reads the database file through a memory map of up to this many bytes (its
+default ceiling, `SQLITE_MAX_MMAP_SIZE`), instead of copying each page with a read()
+call: a page that walks an index and checks every entry's compliance metadata read
+about 14,000 rows in 39 ms, 18 ms mapped (decision review + GDPR by cost at 1M actions:
+36-46 ms instead of 66-72). The mapped pages are the operating system's file cache,
+shared and reclaimable: they count in a process's resident size, not in its own memory
+(`RssAnon`). Writes still go through write()."""
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN until a write, so a reader
     # would see no stable snapshot. Disable it and emit BEGIN ourselves
@@ -101,6 +111,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA cache_size=-16384")  # 16 MB a connection; the OS caches the rest
         cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_SIZE}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -5,6 +5,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, bindparam, select
@@ -58,3 +59,14 @@ def test_id_in_takes_ids_as_text(ledger: Ledger) -> None:
         found = set(conn.execute(select(ledger_entries.c.id).where(id_in(conn, ledger_entries.c.id, wanted)))
                     .scalars())
     assert found == {ids[0], ids[2]}
+
+
+def test_sqlite_reads_the_database_through_a_memory_map(ledger: Ledger) -> None:
+    """Every SQLite connection maps the file (`SQLITE_MMAP_SIZE`): pages that read many
+    entries' rows spend half their time copying pages without it."""
+    from ledger_core.store.db import SQLITE_MMAP_SIZE
+
+    if is_postgresql(ledger.engine):
+        pytest.skip("SQLite only")
+    with ledger.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_MMAP_SIZE > 0
