@@ -37,16 +37,19 @@ from ledger_core.formats.export import MEDIA_TYPES  # noqa: E402
 
 FORMATS = tuple(MEDIA_TYPES)
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
 
 def _rss_mb() -> float:
-    """Current resident set size (Linux /proc), else the peak so far (getrusage)."""
+    """The process's own resident memory (Linux: `RssAnon`, which leaves out the pages of
+    files it maps, such as the SQLite database read through its memory map: those are the
+    system's file cache), else the peak resident size so far (getrusage)."""
     try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * _PAGE / 2**20
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _superuser(ledger: Ledger):
@@ -156,9 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         _, _, _, peak, _ = run_once(ledger, me, fmt, args.rows, trace=True)
         print(f"{fmt:6} {rows:>8} {written / 2**20:>7.1f} {best:>7.2f} {rows / best:>9,.0f} "
               f"{peak:>15.1f} {growth:>14.1f} {first_growth:>17.1f}", flush=True)
-    print("traced peak: Python allocations during one export (tracemalloc); RSS growth: resident"
-          " memory during a warm export; first-run RSS includes the database page cache filling"
-          " (SQLite: up to cache_size, 16 MB per connection in db.py).")
+    print("traced peak: Python allocations during one export (tracemalloc); RSS growth: the process's"
+          " own resident memory (RssAnon: mapped database pages left out) during a warm export; first-run"
+          " RSS includes the database page cache filling (SQLite: up to cache_size, 16 MB per connection"
+          " in db.py).")
     ledger.dispose()
     return 0
 
