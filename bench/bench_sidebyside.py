@@ -49,7 +49,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from ledger_core import Ledger  # noqa: E402
 from ledger_core.contract.common import Principal  # noqa: E402
 from ledger_core.contract.query import LedgerQuery  # noqa: E402
-from ledger_core.read.query import SORT_KEYS  # noqa: E402
+from ledger_core.read.query import ORDER_COLUMNS  # noqa: E402
 from ledger_core.store.schema import ledger_entries as le  # noqa: E402
 
 DATASETTE_VENV = ROOT / ".venv-datasette"
@@ -118,7 +118,7 @@ def datasette_args(request: LedgerQuery, engine: Engine) -> dict[str, str]:
         column, operator = DATASETTE_FILTERS[name]
         process = column.type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
         args[f"{column.name}__{operator}"] = str(process(value) if process else value)
-    sort_columns = SORT_KEYS[request.sort_by]
+    sort_columns = ORDER_COLUMNS[request.sort_by]
     if len(sort_columns) > 1:
         raise ValueError(f"no Datasette table-view sort for {request.sort_by!r} (it sorts on one column and the key)")
     sort_column = sort_columns[0]

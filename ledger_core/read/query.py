@@ -19,7 +19,7 @@ from ..rollups import read as rollups
 from .filters import active, where
 from .scope import scope_clause
 
-SORT_KEYS: dict[str, tuple[str, ...]] = {
+ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "timestamp": ("timestamp",),
     "cost": ("cost_usd",),
     "duration": ("duration_ms",),
@@ -34,9 +34,9 @@ ENTRY_COLUMNS = [le.c[name] for name in ENTRY_FIELDS]
 
 
 def order_by(sort_by: str, sort_order: str, columns: Any = le.c) -> list[ColumnElement]:
-    """The ORDER BY of `sort_by` (`SORT_KEYS`), ties broken by id, every column in the
+    """The ORDER BY of `sort_by` (`ORDER_COLUMNS`), ties broken by id, every column in the
     same direction; `columns`: where to find them (the entries, or a CTE of theirs)."""
-    keys = [columns[name] for name in (*SORT_KEYS[sort_by], "id")]
+    keys = [columns[name] for name in (*ORDER_COLUMNS[sort_by], "id")]
     return [key.asc() if sort_order == "asc" else key.desc() for key in keys]
 
 
@@ -143,7 +143,7 @@ def _page(conn: Connection, principal: Principal, condition: ColumnElement[bool]
         keys = (_within(conn, narrow, condition, le.c.id)
                 .order_by(*order).limit(limit).offset(offset).subquery())
     elif _gathers_matches_first(conn, principal, request, offset, total):
-        gathered = select(le.c.id, *[le.c[name] for name in SORT_KEYS[request.sort_by]]).where(
+        gathered = select(le.c.id, *[le.c[name] for name in ORDER_COLUMNS[request.sort_by]]).where(
             condition, *_every_organization(conn, principal)).cte("matches")
         if supports_materialized_cte(conn):
             gathered = gathered.prefix_with("MATERIALIZED")

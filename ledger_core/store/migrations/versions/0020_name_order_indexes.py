@@ -1,7 +1,7 @@
 """indexes: an organization's and a user's entries in name order, ties by time and id
 
 Sorted by name, an action's entries now come in time order, ties by id
-(`read.query.SORT_KEYS`). The organization's action index led with the outcome after the
+(`read.query.ORDER_COLUMNS`). The organization's action index led with the outcome after the
 name and neither scoped index held the id, so an org admin's or a user's page 500 by
 name sorted or looked up every skipped entry: 550-700 ms at 1M actions on SQLite, 16-18
 ms walking these indexes. The organization's index keeps the outcome, last, for an
