@@ -458,7 +458,7 @@ def test_a_page_by_name_reads_its_ids_off_its_scopes_name_index(data: Dataset, w
     """Sorted by name (an action's entries in time order, ties by id), a page past the
     first finds its ids off the scope's index in that order alone: the skipped entries are
     neither sorted nor read from the table (an org admin's or a user's page 500 at 1M
-    actions on SQLite: 370-700 ms sorted, 16-18 walking the index). PostgreSQL is held to
+    actions on SQLite: 265-570 ms sorted, 13-18 walking the index). PostgreSQL is held to
     the same plan with its scans by table, bitmap and sort ruled out; the rows are the
     oracle's."""
     from tests.helpers import statements_run

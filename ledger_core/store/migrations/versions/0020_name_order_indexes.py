@@ -3,7 +3,7 @@
 Sorted by name, an action's entries now come in time order, ties by id
 (`read.query.ORDER_COLUMNS`). The organization's action index led with the outcome after the
 name and neither scoped index held the id, so an org admin's or a user's page 500 by
-name sorted or looked up every skipped entry: 550-700 ms at 1M actions on SQLite, 16-18
+name sorted or looked up every skipped entry: 265-570 ms at 1M actions on SQLite, 13-18
 ms walking these indexes. The organization's index keeps the outcome, last, for an
 action and an outcome together (#8).
 
