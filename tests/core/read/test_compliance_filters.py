@@ -9,6 +9,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -318,8 +319,6 @@ def test_postgresql_walks_the_sort_order_for_compliance_filters(data: Data, para
     read with sorting ruled out, and by OFFSET past the first page, as the join of a
     page's ids would need a sort of its own; the page is the one the sort gives. SQLite's
     planner walks the index by itself: it gets no such setting."""
-    from decimal import Decimal
-
     walks = walks and data.ledger.dialect == "postgresql"
     with statements_run(data.ledger.engine) as captured:
         page = data.ledger.query(data.principal("root"), **params)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.helpers import walk_ids
+from tests.helpers import statements_run, walk_ids
 
 from ledger_core import Ledger, LedgerValidationError, Principal
 from ledger_core.contract.entry import ENTRY_FIELDS
@@ -191,6 +191,7 @@ def data(make_ledger) -> Dataset:  # type: ignore[no-untyped-def]
     for user, org in USERS.items():
         ledger.add_user(user, org_id=org, role="user")
     ledger.add_user("root", org_id="ops", role="superuser")
+    ledger.add_user("carol", org_id="acme", role="org_admin")
     records, frame = build_records()
     report = ledger.ingest(records)
     assert (report.added, report.duplicates, report.refused) == (N_RECORDS, 0, 0), report.refusals[:3]
@@ -461,10 +462,6 @@ def test_a_page_by_name_reads_its_ids_off_its_scopes_name_index(data: Dataset, w
     actions on SQLite: 265-570 ms sorted, 13-18 walking the index). PostgreSQL is held to
     the same plan with its scans by table, bitmap and sort ruled out; the rows are the
     oracle's."""
-    from tests.helpers import statements_run
-
-    if "carol" not in {user.id for user in data.ledger.users()}:
-        data.ledger.add_user("carol", org_id="acme", role="org_admin")
     principal = data.ledger.principal(who)
     with statements_run(data.ledger.engine) as captured:
         page = data.ledger.query(principal, page=3, page_size=7, sort_by="name", sort_order=sort_order)
