@@ -36,10 +36,12 @@ api: install .streamlit/secrets.toml
 demo: install
 	$(BIN)/python -m ledger_core demo --actions $(ACTIONS)
 
-## Install and run the whole test suite on SQLite and PostgreSQL.
+## Install and run the whole test suite on SQLite and PostgreSQL, in TEST_WORKERS processes
+## (pytest-xdist; each test module stays in one process, with its fixtures).
+TEST_WORKERS ?= 2
 test: install
 	scripts/ensure-postgres
-	LEDGER_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q
+	LEDGER_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 clean-data:
 	rm -f data/ledger.db data/ledger.db-wal data/ledger.db-shm

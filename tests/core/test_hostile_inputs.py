@@ -275,7 +275,8 @@ def test_a_bad_record_is_refused_naming_the_field(seeded: Ledger, changes: dict[
     assert fingerprint(seeded) == before
 
 
-@pytest.mark.parametrize("record", [None, 12, "a record", [], [_record()], True], ids=repr)
+@pytest.mark.parametrize("record", [None, 12, "a record", [], [_record()], True],
+                         ids=["null", "number", "text", "empty list", "list of a record", "true"])
 def test_what_is_not_a_record_is_refused(seeded: Ledger, record: Any) -> None:
     before = fingerprint(seeded)
     report = seeded.ingest([record])
