@@ -182,6 +182,68 @@ def period_clause(table: Table, start: date | None, end: date | None) -> ColumnE
     return or_(*parts)
 
 
+Span = tuple[int, str, "date | None", "date | None"]
+"""(sign, grain, first day, last day): the rollup rows of `grain` whose period lies within
+first..last (None: unbounded), added (1) or taken away (-1)."""
+
+
+def _partial_month(month: date, first: date, last: date) -> list[Span]:
+    """The days first..last of the month that begins on `month`: their day rows, or the
+    month's row less the day rows of its other days, whichever reads fewer days."""
+    month_last = _next_month(month) - timedelta(days=1)
+    inside = (last - first).days + 1
+    if inside <= (month_last - month).days + 1 - inside:
+        return [(1, "day", first, last)]
+    spans: list[Span] = [(1, "month", month, month_last)]
+    if first > month:
+        spans.append((-1, "day", month, first - timedelta(days=1)))
+    if last < month_last:
+        spans.append((-1, "day", last + timedelta(days=1), month_last))
+    return spans
+
+
+def period_spans(start: date | None, end: date | None) -> list[Span]:
+    """The days start..end (inclusive; None: unbounded) as signed spans of rollup rows
+    whose counts and sums add up to exactly those days': month rows for the whole
+    months, and for a month the range covers only in part, its day rows or, when it
+    covers most of it, the month row less the day rows of the days outside (a quarter
+    from the 2nd of a month reads one month row and one day instead of 29 days).
+    Only for measures that add up: a subtracted span cannot give a first or last instant
+    nor distinct runs (`period_clause` covers each day once, without signs)."""
+    if end == date.max:
+        end = None
+    if start is not None and end is not None and start > end:
+        return []
+    if any(day is not None and day >= _LAST_MONTH for day in (start, end)):
+        return [(1, "day", start, end)]
+    first_month = None if start is None else (start if start.day == 1 else _next_month(start))
+    after_last = None if end is None else (_next_month(end) if _next_month(end) - timedelta(days=1) == end
+                                           else _month_start(end))
+    if first_month is not None and after_last is not None and first_month >= after_last:
+        assert start is not None and end is not None
+        if _month_start(start) == _month_start(end):
+            return _partial_month(_month_start(start), start, end)
+        return (_partial_month(_month_start(start), start, _next_month(start) - timedelta(days=1))
+                + _partial_month(_month_start(end), _month_start(end), end))
+    spans: list[Span] = [(1, "month", first_month,
+                          None if after_last is None else after_last - timedelta(days=1))]
+    if start is not None and first_month is not None and start < first_month:
+        spans += _partial_month(_month_start(start), start, first_month - timedelta(days=1))
+    if end is not None and after_last is not None and end >= after_last:
+        spans += _partial_month(after_last, after_last, end)
+    return spans
+
+
+def _span_clause(table: Table, grain: str, first: date | None, last: date | None) -> ColumnElement[bool]:
+    width = 7 if grain == "month" else 10
+    clauses = [table.c.grain == grain]
+    if first is not None:
+        clauses.append(table.c.period >= first.isoformat()[:width])
+    if last is not None:
+        clauses.append(table.c.period <= last.isoformat()[:width])
+    return and_(*clauses)
+
+
 def _days(request: Any) -> tuple[date | None, date | None]:
     start = _day(getattr(request, "start_date", None), end=False)
     end = _day(getattr(request, "end_date", None), end=True)
@@ -208,6 +270,40 @@ def condition(conn: Connection, principal: Principal, request: Any, table: Table
     return and_(scope_clause(principal, table), period, *clauses)
 
 
+def signed_conditions(conn: Connection, principal: Principal, request: Any,
+                      table: Table) -> list[tuple[int, ColumnElement[bool]]]:
+    """Scope, filters and each of `period_spans` of `request` on `table`, with its sign:
+    a measure that adds up is the signed sum of its sums under each condition. Each
+    condition is one range of an index on (grain, period, ...): read index-only, where
+    the single condition of `condition` (an OR of the spans) made both databases fetch
+    the rows from the table."""
+    start, end = _days(request)
+    rest = [scope_clause(principal, table), *[ROLLUP_FILTERS[name][1](conn, table, value)
+                                              for name, value in _active(request).items() if name not in _DATES]]
+    return [(sign, and_(*rest, _span_clause(table, grain, first, last)))
+            for sign, grain, first, last in period_spans(start, end)]
+
+
+def _signed_sum(conn: Connection, principal: Principal, request: Any, table: Table, measure: Any) -> int:
+    """The sum of `measure` (an integer expression) over `request`'s rows of `table`."""
+    return sum(sign * int(conn.execute(select(func.sum(measure)).where(where_)).scalar() or 0)
+               for sign, where_ in signed_conditions(conn, principal, request, table))
+
+
+def _signed_groups(conn: Connection, principal: Principal, request: Any, table: Table, keys: list[Any],
+                   measures: list[Any]) -> dict[tuple, list[int]]:
+    """The sums of `measures` (integer expressions, the count first) per `keys` over
+    `request`'s rows of `table`, without the keys whose count adds up to nothing."""
+    found: dict[tuple, list[int]] = {}
+    for sign, where_ in signed_conditions(conn, principal, request, table):
+        statement = select(*keys, *[func.sum(m) for m in measures]).where(where_).group_by(*keys)
+        for row in conn.execute(statement).all():
+            sums = found.setdefault(tuple(row[:len(keys)]), [0] * len(measures))
+            for i, value in enumerate(row[len(keys):]):
+                sums[i] += sign * int(value)
+    return {key: sums for key, sums in found.items() if sums[0]}
+
+
 def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     """The number of matching entries from a rollup (the smallest one that holds every
     filter's columns, or the counts per risk level for risk filters: `_risk_count`) and
@@ -221,8 +317,7 @@ def count(conn: Connection, principal: Principal, request: Any) -> int | None:
     if total is None:
         for table in (rollup_outcomes, rollup_actions, rollup_action_outcomes, rollup_compliance):
             if answerable(whole, table):
-                total = conn.execute(select(func.sum(table.c.n))
-                                     .where(condition(conn, principal, whole, table))).scalar()
+                total = _signed_sum(conn, principal, whole, table, table.c.n)
                 break
         else:
             return None
@@ -251,8 +346,7 @@ def _risk_count(conn: Connection, principal: Principal, request: Any) -> int | N
         return 0
     columns = [rollup_outcomes.c[f"risk_{level}"] for level in RISK_LEVELS if level in levels]
     counted = sum(columns[1:], start=columns[0])
-    found = conn.execute(select(func.sum(counted)).where(condition(conn, principal, rest, rollup_outcomes))).scalar()
-    return int(found or 0)
+    return _signed_sum(conn, principal, rest, rollup_outcomes, counted)
 
 
 def names(conn: Connection, principal: Principal) -> tuple[list[str], list[str]]:
@@ -294,12 +388,10 @@ def _duration_buckets(conn: Connection, principal: Principal, whole: Any,
     rollup_durations (`answerable` on it), those of the partial days (`edges`) from the
     entries, grouped by duration and put in their buckets here."""
     d = rollup_durations.c
-    durations = condition(conn, principal, whole, rollup_durations)
     if "agent_id" not in _active(whole):
-        durations = and_(durations, d.agent_id == ALL_AGENTS)
-    counts: dict[int, int] = {}
-    for lower, count_ in conn.execute(select(d.bucket, func.sum(d.n)).where(durations).group_by(d.bucket)).all():
-        counts[int(lower)] = counts.get(int(lower), 0) + int(count_)
+        whole = whole.model_copy(update={"agent_id": ALL_AGENTS})
+    counts = {int(bucket): n for (bucket,), (n,) in _signed_groups(conn, principal, whole, rollup_durations,
+                                                                  [d.bucket], [d.n]).items()}
     duration = ledger_entries.c.duration_ms
     for edge in edges:
         for value, count_ in conn.execute(select(duration, func.count()).where(edge).group_by(duration)).all():
@@ -406,16 +498,15 @@ def _rollup_parts(conn: Connection, principal: Principal, whole: Any) -> list[Si
                             **{f"c{i}": value for i, value in enumerate(counts, 1)},
                             first=totals[10], last=totals[11], duration=totals[12])]
     a = rollup_actions.c
-    for name, count_, whole_, frac in conn.execute(
-            select(a.action_name, func.sum(a.n), func.sum(a.cost_whole), func.sum(a.cost_frac))
-            .where(condition(conn, principal, whole, rollup_actions)).group_by(a.action_name)).all():
-        rows.append(SimpleNamespace(part=_ACTION, key=name, day=None, n=int(count_), cost=_cost(whole_, frac)))
-    # Per agent over the whole range (month and day rows) and per day (day rows), rather
-    # than per (agent, day): the same folded figures from far fewer rows.
-    for agent, count_, whole_, frac in conn.execute(
-            select(o.agent_id, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac))
-            .where(where_).group_by(o.agent_id)).all():
-        rows.append(SimpleNamespace(part=_AGENT_DAY, key=agent, day=None, n=int(count_), cost=_cost(whole_, frac),
+    measures = [a.n, a.cost_whole, a.cost_frac]
+    for (name,), (count_, whole_, frac) in _signed_groups(conn, principal, whole, rollup_actions,
+                                                          [a.action_name], measures).items():
+        rows.append(SimpleNamespace(part=_ACTION, key=name, day=None, n=count_, cost=_cost(whole_, frac)))
+    # Per agent over the whole range and per day (day rows), rather than per (agent, day):
+    # the same folded figures from far fewer rows.
+    for (agent,), (count_, whole_, frac) in _signed_groups(conn, principal, whole, rollup_actions,
+                                                           [a.agent_id], measures).items():
+        rows.append(SimpleNamespace(part=_AGENT_DAY, key=agent, day=None, n=count_, cost=_cost(whole_, frac),
                                     c1=0, c2=0))
     for day, count_, whole_, frac, errors, blocked in conn.execute(
             select(o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
@@ -538,11 +629,10 @@ def compliance_groups(conn: Connection, principal: Principal, request: Any,
         return entry_compliance_groups(conn, raw)
     whole, edges = split
     c = rollup_compliance.c
-    found = conn.execute(select(c.agent_id, c.action_name, c.risk_level, c.profile, func.sum(c.n))
-                         .where(condition(conn, principal, whole, rollup_compliance))
-                         .group_by(c.agent_id, c.action_name, c.risk_level, c.profile)).all()
+    found = _signed_groups(conn, principal, whole, rollup_compliance,
+                           [c.agent_id, c.action_name, c.risk_level, c.profile], [c.n])
     known = profiles.known(conn)  # after the rollup: a profile is stored with its first rows
-    groups = [(agent, action, risk, known[digest], int(n)) for agent, action, risk, digest, n in found]
+    groups = [(agent, action, risk, known[digest], n) for (agent, action, risk, digest), (n,) in found.items()]
     for edge in _edge_conditions(conn, principal, edges):
         groups.extend(entry_compliance_groups(conn, edge))
     return groups

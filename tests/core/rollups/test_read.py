@@ -369,3 +369,62 @@ def test_a_compliance_total_reads_only_the_matching_profiles_rows(ledger, people
             assert conn.exec_driver_sql(statement, parameters).scalar() == total
             transaction.rollback()
     assert "Index Only Scan using ix_rollup_compliance_profile" in plan, plan
+
+
+def _covers(span: rollup_read.Span, day: date) -> bool:
+    _, grain, first, last = span
+    if grain == "month":
+        return (first is None or day >= first.replace(day=1)) and (last is None or day.replace(day=1) <= last)
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+def test_period_spans_count_every_day_of_the_range_once_and_no_other() -> None:
+    """Each day's rows are added exactly once more than they are taken away if the day
+    is in the range, as often as taken away if not: so every count and sum that adds up
+    is the range's own. Ranges over three years (a leap February, year ends), open at
+    either end or both, a day or two long, within one month or two, empty."""
+    days = [date(2023, 11, 1) + timedelta(days=i) for i in range(0, 560, 3)]
+    rng = random.Random(5)
+    bounds = [None, *days, date(2024, 2, 29), date(2024, 3, 1), date(2023, 12, 31), date(2024, 1, 1)]
+    pairs = [(rng.choice(bounds), rng.choice(bounds)) for _ in range(1500)]
+    pairs += [(day, day) for day in days[:40]] + [(day, day + timedelta(days=1)) for day in days[:40]]
+    window = [date(2023, 10, 1) + timedelta(days=i) for i in range(700)]
+    for start, end in pairs:
+        spans = rollup_read.period_spans(start, end)
+        for day in window:
+            inside = (start is None or day >= start) and (end is None or day <= end)
+            assert sum(sign for sign, *rest in spans if _covers((sign, *rest), day)) == int(inside), (start, end, day)
+
+
+def test_period_spans_take_a_month_less_a_few_days_rather_than_most_of_its_days() -> None:
+    assert rollup_read.period_spans(date(2024, 2, 2), date(2024, 4, 30)) == [
+        (1, "month", date(2024, 3, 1), date(2024, 4, 30)),
+        (1, "month", date(2024, 2, 1), date(2024, 2, 29)), (-1, "day", date(2024, 2, 1), date(2024, 2, 1))]
+    # a few days at an edge stay day rows; most of one month is that month less its other days
+    assert rollup_read.period_spans(date(2024, 2, 27), date(2024, 3, 31)) == [
+        (1, "month", date(2024, 3, 1), date(2024, 3, 31)), (1, "day", date(2024, 2, 27), date(2024, 2, 29))]
+    assert rollup_read.period_spans(date(2024, 5, 3), date(2024, 5, 28)) == [
+        (1, "month", date(2024, 5, 1), date(2024, 5, 31)), (-1, "day", date(2024, 5, 1), date(2024, 5, 2)),
+        (-1, "day", date(2024, 5, 29), date(2024, 5, 31))]
+    assert rollup_read.period_spans(date(2024, 5, 28), date(2024, 5, 3)) == []
+
+
+def test_a_range_over_most_of_a_month_reads_each_rollup_index_only(ledger, people):  # type: ignore[no-untyped-def]
+    """The stats and the total of a range from the 2nd of a month read the month less one
+    day as separate ranges of the rollups' indexes: their sums and groups OR no spans
+    (which made both databases fetch every row from the table), and the figures are the
+    entries' own."""
+    ledger.ingest(_entries(random.Random(3), 300))
+    params = {"start_date": "2024-02-02", "end_date": "2024-04-30"}
+    for principal in people:
+        with statements_run(ledger.engine) as statements:
+            stats = ledger.stats(principal, **params)
+            total = ledger.query(principal, **params).total
+        signed = [sql for sql, _ in statements if any(f"FROM {table}" in sql for table in (
+            "rollup_actions", "rollup_durations")) or ("FROM rollup_outcomes" in sql and "first_at" not in sql
+                                                       and "GROUP BY" not in sql)]
+        assert len(signed) >= 3 and not [sql for sql in signed if " OR " in sql], signed
+        with ledger.engine.connect() as conn:
+            raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
+                where(conn, scope_clause(principal, ledger_entries), EntryFilters.parse(**params)))).scalar_one()
+        assert stats.total_actions == total == raw
