@@ -5,7 +5,10 @@ a filter added to the ledger later goes to the raw table until it is added here)
 dates fall on whole UTC days (a start at 00:00:00, an end at 23:59:59.999999). Scope
 comes from `read.scope.scope_clause`, applied to the rollup's own `org_id`/`user_id`.
 The period range is read from month rows for the whole months inside it and from day
-rows for the days at either edge (`period_clause`).
+rows for the days at either edge (`period_clause`). Counts and sums, which add up, read a
+month the range covers mostly as its month row less the day rows of its other days
+(`period_spans`, `signed_conditions`): a quarter from the 2nd of a month reads one day row
+and a month row where it read 29 days' rows.
 
 A range that starts or ends within a day (`start_date=2026-01-01T12:00:00Z`) is split
 (`split_days`): its whole days come from the rollups, its one or two partial days from
