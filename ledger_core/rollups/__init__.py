@@ -25,10 +25,9 @@ never stale); `maintain.backfill` builds them from existing entries (migration 0
 is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome, action name,
 search, risk and compliance, alone or together); a range that starts or ends within a
 day reads its whole days from them and its partial days from the entries
-(`read.split_days`); anything else
-goes to the raw table. Whole months come from month rows, the remaining days from day
-rows, so a whole-ledger request reads a few thousand rows instead of every entry; for
-counts and sums, a month mostly in the range is its month row less its other days
-(`read.period_spans`). The
-Stats page's duration chart adds up the duration buckets (`read.durations_below`).
+(`read.split_days`); anything else goes to the raw table. Whole months come from month
+rows, the remaining days from day rows, so a whole-ledger request reads a few thousand
+rows instead of every entry; for counts and sums, a month mostly in the range is its
+month row less its other days (`read.period_spans`). The Stats page's duration chart
+adds up the duration buckets (`read.durations_below`).
 """

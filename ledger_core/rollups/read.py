@@ -152,50 +152,18 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def period_clause(table: Table, start: date | None, end: date | None) -> ColumnElement[bool]:
-    """Rows of `table` covering the days start..end (inclusive; None: unbounded) exactly
-    once: month rows for the whole months, day rows for the rest."""
-    if end == date.max:  # nothing lies after it
-        end = None
-    if any(day is not None and day >= _LAST_MONTH for day in (start, end)):  # no month after it
-        days = [table.c.grain == "day"]
-        if start is not None:
-            days.append(table.c.period >= start.isoformat())
-        if end is not None:
-            days.append(table.c.period <= end.isoformat())
-        return and_(*days)
-    first_month = None if start is None else (start if start.day == 1 else _next_month(start))
-    after_last = None if end is None else (_next_month(end) if _next_month(end) - timedelta(days=1) == end
-                                           else _month_start(end))
-    if first_month is not None and after_last is not None and first_month >= after_last:
-        return and_(table.c.grain == "day", table.c.period >= start.isoformat(),  # type: ignore[union-attr]
-                    table.c.period <= end.isoformat())  # type: ignore[union-attr]
-    months = [table.c.grain == "month"]
-    if first_month is not None:
-        months.append(table.c.period >= first_month.isoformat()[:7])
-    if after_last is not None:
-        months.append(table.c.period < after_last.isoformat()[:7])
-    parts = [and_(*months)]
-    if start is not None and start < first_month:  # type: ignore[operator]
-        parts.append(and_(table.c.grain == "day", table.c.period >= start.isoformat(),
-                          table.c.period < first_month.isoformat()))  # type: ignore[union-attr]
-    if end is not None and end >= after_last:  # type: ignore[operator]
-        parts.append(and_(table.c.grain == "day", table.c.period >= after_last.isoformat(),  # type: ignore[union-attr]
-                          table.c.period <= end.isoformat()))
-    return or_(*parts)
-
-
-Span = tuple[int, str, "date | None", "date | None"]
+Span = tuple[int, str, date | None, date | None]
 """(sign, grain, first day, last day): the rollup rows of `grain` whose period lies within
 first..last (None: unbounded), added (1) or taken away (-1)."""
 
 
-def _partial_month(month: date, first: date, last: date) -> list[Span]:
-    """The days first..last of the month that begins on `month`: their day rows, or the
-    month's row less the day rows of its other days, whichever reads fewer days."""
+def _partial_month(month: date, first: date, last: date, subtract: bool) -> list[Span]:
+    """The days first..last of the month that begins on `month`: their day rows or, with
+    `subtract`, the month's row less the day rows of its other days when that reads fewer
+    days."""
     month_last = _next_month(month) - timedelta(days=1)
     inside = (last - first).days + 1
-    if inside <= (month_last - month).days + 1 - inside:
+    if not subtract or inside <= (month_last - month).days + 1 - inside:
         return [(1, "day", first, last)]
     spans: list[Span] = [(1, "month", month, month_last)]
     if first > month:
@@ -205,36 +173,44 @@ def _partial_month(month: date, first: date, last: date) -> list[Span]:
     return spans
 
 
-def period_spans(start: date | None, end: date | None) -> list[Span]:
-    """The days start..end (inclusive; None: unbounded) as signed spans of rollup rows
-    whose counts and sums add up to exactly those days': month rows for the whole
-    months, and for a month the range covers only in part, its day rows or, when it
-    covers most of it, the month row less the day rows of the days outside (a quarter
-    from the 2nd of a month reads one month row and one day instead of 29 days).
-    Only for measures that add up: a subtracted span cannot give a first or last instant
-    nor distinct runs (`period_clause` covers each day once, without signs)."""
-    if end == date.max:
+def period_spans(start: date | None, end: date | None, *, subtract: bool = True) -> list[Span]:
+    """The days start..end (inclusive; None: unbounded) as spans of rollup rows whose
+    counts and sums add up to exactly those days': month rows for the whole months, day
+    rows for the days at either edge. With `subtract`, a month the range covers mostly
+    is its month row less the day rows of its other days (a quarter from the 2nd of a
+    month reads one month row and one day instead of 29 days): only for measures that
+    add up, as a subtracted span gives no first or last instant nor distinct runs.
+    Without, every span is added and covers its days once (`period_clause`)."""
+    if end == date.max:  # nothing lies after it
         end = None
     if start is not None and end is not None and start > end:
         return []
-    if any(day is not None and day >= _LAST_MONTH for day in (start, end)):
+    if any(day is not None and day >= _LAST_MONTH for day in (start, end)):  # no month after it
         return [(1, "day", start, end)]
     first_month = None if start is None else (start if start.day == 1 else _next_month(start))
     after_last = None if end is None else (_next_month(end) if _next_month(end) - timedelta(days=1) == end
                                            else _month_start(end))
-    if first_month is not None and after_last is not None and first_month >= after_last:
-        assert start is not None and end is not None
+    if start is not None and end is not None and first_month >= after_last:  # type: ignore[operator]
+        if not subtract:
+            return [(1, "day", start, end)]
         if _month_start(start) == _month_start(end):
-            return _partial_month(_month_start(start), start, end)
-        return (_partial_month(_month_start(start), start, _next_month(start) - timedelta(days=1))
-                + _partial_month(_month_start(end), _month_start(end), end))
-    spans: list[Span] = [(1, "month", first_month,
-                          None if after_last is None else after_last - timedelta(days=1))]
-    if start is not None and first_month is not None and start < first_month:
-        spans += _partial_month(_month_start(start), start, first_month - timedelta(days=1))
-    if end is not None and after_last is not None and end >= after_last:
-        spans += _partial_month(after_last, after_last, end)
+            return _partial_month(_month_start(start), start, end, subtract)
+        return (_partial_month(_month_start(start), start, _next_month(start) - timedelta(days=1), subtract)
+                + _partial_month(_month_start(end), _month_start(end), end, subtract))
+    spans: list[Span] = [(1, "month", first_month, None if after_last is None else after_last - timedelta(days=1))]
+    if start is not None and start < first_month:  # type: ignore[operator]
+        spans += _partial_month(_month_start(start), start, first_month - timedelta(days=1), subtract)  # type: ignore[operator]
+    if end is not None and end >= after_last:  # type: ignore[operator]
+        spans += _partial_month(after_last, after_last, end, subtract)  # type: ignore[arg-type]
     return spans
+
+
+def period_clause(table: Table, start: date | None, end: date | None) -> ColumnElement[bool]:
+    """Rows of `table` covering the days start..end (inclusive; None: unbounded) exactly
+    once, without signs (for first and last instants and distinct runs): `period_spans`
+    ORed."""
+    spans = period_spans(start, end, subtract=False)
+    return or_(*[_span_clause(table, grain, first, last) for _, grain, first, last in spans]) if spans else false()
 
 
 def _span_clause(table: Table, grain: str, first: date | None, last: date | None) -> ColumnElement[bool]:

@@ -381,8 +381,10 @@ def _covers(span: rollup_read.Span, day: date) -> bool:
 def test_period_spans_count_every_day_of_the_range_once_and_no_other() -> None:
     """Each day's rows are added exactly once more than they are taken away if the day
     is in the range, as often as taken away if not: so every count and sum that adds up
-    is the range's own. Ranges over three years (a leap February, year ends), open at
-    either end or both, a day or two long, within one month or two, empty."""
+    is the range's own; without subtraction, each day of the range is covered once and
+    no other (`period_clause`, for first and last instants and distinct runs). Ranges
+    over three years (a leap February, year ends), open at either end or both, a day or
+    two long, within one month or two, empty."""
     days = [date(2023, 11, 1) + timedelta(days=i) for i in range(0, 560, 3)]
     rng = random.Random(5)
     bounds = [None, *days, date(2024, 2, 29), date(2024, 3, 1), date(2023, 12, 31), date(2024, 1, 1)]
@@ -390,10 +392,13 @@ def test_period_spans_count_every_day_of_the_range_once_and_no_other() -> None:
     pairs += [(day, day) for day in days[:40]] + [(day, day + timedelta(days=1)) for day in days[:40]]
     window = [date(2023, 10, 1) + timedelta(days=i) for i in range(700)]
     for start, end in pairs:
-        spans = rollup_read.period_spans(start, end)
-        for day in window:
-            inside = (start is None or day >= start) and (end is None or day <= end)
-            assert sum(sign for sign, *rest in spans if _covers((sign, *rest), day)) == int(inside), (start, end, day)
+        for subtract in (True, False):
+            spans = rollup_read.period_spans(start, end, subtract=subtract)
+            assert subtract or all(sign == 1 for sign, *_ in spans), (start, end)  # what period_clause ORs
+            for day in window:
+                inside = (start is None or day >= start) and (end is None or day <= end)
+                covered = sum(sign for sign, *rest in spans if _covers((sign, *rest), day))
+                assert covered == int(inside), (start, end, subtract, day)
 
 
 def test_period_spans_take_a_month_less_a_few_days_rather_than_most_of_its_days() -> None:
@@ -424,6 +429,9 @@ def test_a_range_over_most_of_a_month_reads_each_rollup_index_only(ledger, peopl
             "rollup_actions", "rollup_durations")) or ("FROM rollup_outcomes" in sql and "first_at" not in sql
                                                        and "GROUP BY" not in sql)]
         assert len(signed) >= 3 and not [sql for sql in signed if " OR " in sql], signed
+        months = {str(value) for _, parameters in statements
+                  for value in (parameters.values() if isinstance(parameters, dict) else parameters or ())}
+        assert {"2024-02", "2024-02-01"} <= months  # February's row, less its 1st
         with ledger.engine.connect() as conn:
             raw = conn.execute(select(func.count()).select_from(ledger_entries).where(
                 where(conn, scope_clause(principal, ledger_entries), EntryFilters.parse(**params)))).scalar_one()
