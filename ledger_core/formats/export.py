@@ -17,7 +17,7 @@ How it works:
   row, on both databases), but most of the writing is done by the database:
   `wire.json_line_column` makes it write each whole JSON object, `wire.csv_record_columns`
   each run of fields that never need quoting, leaving Python only the free-text cells
-  (`wire.csv_record`) and the joining: 1.2-1.9x the rows/s of encoding each field in
+  (and SQLite's ids, `store.db.uuid_hex`) and the joining: 1.2-1.9x the rows/s of encoding each field in
   Python, measured side by side on both databases. JSONL: one object per line (the
   format `ingest` reads back); JSON: an array of the same objects; CSV (RFC 4180 as the
   csv module writes it, CRLF, UTF-8 without a BOM): a header row with the LedgerEntry
@@ -51,10 +51,10 @@ from ..read.filters import where
 from ..rollups import read as rollups
 from ..read.query import order_by
 from ..read.scope import scope_clause
-from ..store.db import is_postgresql, open_snapshot
+from ..store.db import is_postgresql, open_snapshot, stream_batches
 from ..store.schema import ledger_entries as le
 from . import export_log
-from .wire import csv_record, csv_record_columns, json_line_column
+from .wire import CsvEncoder, csv_record_columns, json_line_column
 
 T = TypeVar("T")
 
@@ -84,10 +84,11 @@ class _State:
     """What the stream and the `Export` share (the stream never refers to the `Export`,
     so dropping the `Export` frees the stream, which closes and logs it)."""
 
-    def __init__(self, engine: Engine, conn: Connection, statement: Any) -> None:
+    def __init__(self, engine: Engine, conn: Connection, statement: Any, encode: CsvEncoder | None) -> None:
         self.engine = engine
         self.conn: Connection | None = conn
         self.statement = statement
+        self.encode = encode
         self.result: Any = None
         self.log_id: int | None = None
         self.rows_written = 0
@@ -147,11 +148,11 @@ def _stream(state: _State, fmt: str) -> Iterator[bytes]:
     try:
         conn = state.conn
         assert conn is not None
-        result = conn.execution_options(stream_results=True, yield_per=YIELD_PER).execute(state.statement)
-        state.result = result
-        batches = _read_ahead(result.partitions()) if is_postgresql(conn) else result.partitions()
-        if fmt == "csv":
-            pieces = _csv_pieces(batches)
+        state.result, batches = stream_batches(conn, state.statement, YIELD_PER)
+        if is_postgresql(conn):
+            batches = _read_ahead(batches)
+        if state.encode is not None:  # CSV
+            pieces = _csv_pieces(batches, state.encode)
         else:
             pieces = _json_pieces(batches, array=fmt == "json")
         parts: list[str] = []
@@ -192,9 +193,9 @@ def _stop(batches: Iterator[Any] | None) -> None:
 
 def _lines(batches: Iterator[Any], encode: Callable[[Any], str] | None = None) -> Iterator[tuple[list[str], int]]:
     """(lines, how many) in runs of `LINES_PER_PIECE`, so a chunk stays near `CHUNK_SIZE`;
-    each line is the row's one column, or `encode(row)`. `batches` are the result's
-    partitions, `YIELD_PER` rows each (a PostgreSQL server-side cursor makes a round trip
-    per fetch)."""
+    each line is the row's one column, or `encode(row)`. `batches` are lists of
+    `YIELD_PER` rows (`store.db.stream_batches`: a PostgreSQL server-side cursor makes a
+    round trip per fetch)."""
     for partition in batches:
         lines = [row[0] for row in partition] if encode is None else [encode(row) for row in partition]
         for start in range(0, len(lines), LINES_PER_PIECE):
@@ -215,10 +216,10 @@ def _json_pieces(batches: Iterator[Any], *, array: bool) -> Iterator[tuple[str, 
     yield ("[\n" if separator == "[\n" else "") + "\n]\n", 0
 
 
-def _csv_pieces(batches: Iterator[Any]) -> Iterator[tuple[str, int]]:
+def _csv_pieces(batches: Iterator[Any], encode: CsvEncoder) -> Iterator[tuple[str, int]]:
     """(text, rows in it): the header, then the records."""
     yield CSV_HEADER, 0
-    for lines, count in _lines(batches, csv_record):
+    for lines, count in _lines(batches, encode):
         yield "\r\n".join(lines) + "\r\n", count
 
 
@@ -246,12 +247,16 @@ class Export:
             if total is None:
                 total = conn.execute(select(func.count()).select_from(le).where(condition)).scalar_one()
             self.total: int = total
-            columns = csv_record_columns(conn, le) if request.format == "csv" else [json_line_column(conn, le)]
+            encode: CsvEncoder | None = None
+            if request.format == "csv":
+                columns, encode = csv_record_columns(conn, le)
+            else:
+                columns = [json_line_column(conn, le)]
             statement = (
                 select(*columns).where(condition)
                 .order_by(*order_by("timestamp", "desc")).limit(request.limit)
             )
-            self._state = _State(engine, conn, statement)
+            self._state = _State(engine, conn, statement, encode)
         except BaseException:
             conn.close()
             raise

@@ -156,6 +156,23 @@ def read_snapshot(engine: Engine) -> Iterator[Connection]:
         conn.close()
 
 
+def stream_batches(conn: Connection, statement: Select, size: int) -> tuple[Any, Iterator[Sequence[Any]]]:
+    """(the result, to close; the rows of `statement` in lists of up to `size`), read as
+    they are needed. PostgreSQL: from a server-side cursor, a round trip per list. SQLite:
+    tuples read off the driver's cursor, without SQLAlchemy's row objects (6-8% of a CSV
+    export's time), so only for columns that need no result processing (texts, integers)."""
+    if is_postgresql(conn):
+        result = conn.execution_options(stream_results=True, yield_per=size).execute(statement)
+        return result, result.partitions()
+    result = conn.execute(statement)
+    return result, _fetched(result.cursor, size)
+
+
+def _fetched(cursor: Any, size: int) -> Iterator[Sequence[Any]]:
+    while rows := cursor.fetchmany(size):
+        yield rows
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
     """A transaction that reads then writes without losing a race.
@@ -466,6 +483,14 @@ def wire_text(bind: Bind, column: Any, kind: str) -> ColumnElement:
     if kind == "plain":
         return column
     raise ValueError(f"unknown wire kind {kind!r} (one of {', '.join(WIRE_KINDS)})")
+
+
+def uuid_hex(bind: Bind, column: Any) -> ColumnElement | None:
+    """`column` (a `Uuid`) as the 32 lower-case hex digits SQLite stores, for a caller that
+    dashes them itself (three times cheaper in Python than `wire_text`'s substrings in
+    SQLite: 0.4 against 1.6 µs a row), or None where the database renders the canonical
+    text cheaply (PostgreSQL: a cast, in the server's own process)."""
+    return None if is_postgresql(bind) else type_coerce(column, Text)
 
 
 def json_string(bind: Bind, text: ColumnElement) -> ColumnElement:

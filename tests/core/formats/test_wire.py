@@ -144,33 +144,44 @@ TRICKY_CELLS = ["", "plain", "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'quo
                 '"', ",", "\r", '=""', "x\r\ny", "\nlead", '{"k":"v, w"}', "-5", "@"]
 
 
+@pytest.mark.parametrize("hex_ids", [False, True], ids=["ids rendered", "ids as hex digits"])
 @pytest.mark.parametrize("cell", TRICKY_CELLS)
-def test_csv_record_writes_what_csv_writer_writes(cell: str) -> None:
+def test_csv_record_writes_what_csv_writer_writes(cell: str, hex_ids: bool) -> None:
     """The export's fast CSV encoder against the csv module, cell by cell (formula guard,
-    quoting, empty cells), for a free-text field and a JSON field."""
+    quoting, empty cells), for a free-text field and a JSON field, with the ids rendered by
+    the database (PostgreSQL) or dashed by the encoder (SQLite)."""
     import csv
     import io
 
-    from ledger_core.formats.wire import _CSV_LAYOUT, FIELDS, VERBATIM, csv_cells, csv_record
+    from ledger_core.formats.wire import CELL, FIELDS, UUID_HEX, VERBATIM, VERBATIM_RUN, csv_cells, csv_encoder
 
+    an_id = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
     texts = []
-    for name, _, kind in FIELDS:
-        if name in VERBATIM:
+    for name, rendering, kind in FIELDS:
+        if rendering == "uuid":
+            texts.append(an_id)
+        elif name in VERBATIM:
             texts.append("0" if kind == "number" else "v")
         else:
             texts.append(cell)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerow(csv_cells(texts))
-    row, verbatim_run = [], []
-    for (name, _, kind), text in zip(FIELDS, texts):
-        if name in VERBATIM:
+    row, slots, verbatim_run = [], [], []
+    for (name, rendering, kind), text in zip(FIELDS, texts):
+        if name in VERBATIM and not (hex_ids and rendering == "uuid"):
             verbatim_run.append(text)
             continue
         if verbatim_run:
             row.append(",".join(verbatim_run))
+            slots.append(VERBATIM_RUN)
             verbatim_run = []
-        row.append(None if kind == "json" and text == "null" else text)  # as csv_record_columns
+        if rendering == "uuid":
+            row.append(text.replace("-", ""))
+            slots.append(UUID_HEX)
+        else:
+            row.append(None if kind == "json" and text == "null" else text)  # as csv_record_columns
+            slots.append(CELL)
     if verbatim_run:
         row.append(",".join(verbatim_run))
-    assert len(row) == len(_CSV_LAYOUT)
-    assert csv_record(row) + "\r\n" == buffer.getvalue()
+        slots.append(VERBATIM_RUN)
+    assert csv_encoder(tuple(slots))(row) + "\r\n" == buffer.getvalue()

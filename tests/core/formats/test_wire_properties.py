@@ -23,7 +23,6 @@ from ledger_core.formats.canonical import entry_hash
 from ledger_core.formats.wire import (
     FORMULA_START,
     csv_cells,
-    csv_record,
     csv_record_columns,
     entry_json_fields,
     json_line_column,
@@ -80,9 +79,10 @@ def test_every_row_serializes_identically_from_either_source(ledger, entries) ->
         rendered = {row[0]: tuple(row) for row in conn.execute(
             select(*wire_columns(conn, ledger_entries)).where(ledger_entries.c.id.in_(
                 [uuid.UUID(i) for i in ids])))}
+        csv_columns, csv_record = csv_record_columns(conn, ledger_entries)
         lines = {str(row[0]): (row[1], csv_record(row[2:])) for row in conn.execute(
             select(ledger_entries.c.id, json_line_column(conn, ledger_entries),
-                   *csv_record_columns(conn, ledger_entries)).where(ledger_entries.c.id.in_(
+                   *csv_columns).where(ledger_entries.c.id.in_(
                 [uuid.UUID(i) for i in ids])))}
         stored = {str(row["id"]): row for row in conn.execute(
             select(ledger_entries).where(ledger_entries.c.id.in_([uuid.UUID(i) for i in ids])))
