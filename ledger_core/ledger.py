@@ -152,8 +152,9 @@ class Ledger:
     def stats(self, principal: Principal, **params: Any) -> LedgerStats:
         """Aggregate statistics scoped to `principal` (SPEC section 4); see `LedgerStats`.
 
-        Only start_date, end_date and agent_id are accepted (same rules as the query);
-        anything else raises `LedgerValidationError` naming the field.
+        Accepted (same rules as the query): start_date, end_date, agent_id and the risk and
+        compliance filters (SPEC section 3b); anything else raises `LedgerValidationError`
+        naming the field.
         """
         request = StatsRequest.parse(**params)
         self._check_rate(principal, "stats")
