@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from functools import lru_cache
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import Any, Callable, Mapping, Sequence
 
