@@ -18,10 +18,10 @@ How it works:
   `wire.json_line_column` makes it write each whole JSON object, `wire.csv_record_columns`
   each run of fields that never need quoting, leaving Python only the free-text cells
   (and SQLite's ids, `store.db.uuid_hex`) and the joining: 1.2-1.9x the rows/s of
-  encoding each field in Python, measured side by side on both databases. JSONL: one object per line (the
-  format `ingest` reads back); JSON: an array of the same objects; CSV (RFC 4180 as the
-  csv module writes it, CRLF, UTF-8 without a BOM): a header row with the LedgerEntry
-  field names, then one record per entry.
+  encoding each field in Python, measured side by side on both databases. JSONL: one
+  object per line (the format `ingest` reads back); JSON: an array of the same objects;
+  CSV (RFC 4180 as the csv module writes it, CRLF, UTF-8 without a BOM): a header row
+  with the LedgerEntry field names, then one record per entry.
 - No BOM: programs (csv readers, pandas, the ingest of other tools) read the header
   cleanly; Excel users open the file with Data > From Text/CSV (UTF-8).
 - The export is written to `export_log` as soon as it is created (status `started`) and
