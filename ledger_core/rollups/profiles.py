@@ -38,6 +38,12 @@ def profile_of(compliance: Mapping[str, Any] | None) -> Profile | None:
             decision == "review" and compliance.get("reviewed_by") is None)
 
 
+def profile_of_text(text: str | None) -> Profile | None:
+    """The profile of an entry's stored compliance JSON text (`store.db.wire_text`); SQL
+    NULL and JSON null have none."""
+    return profile_of(None if text is None else json.loads(text))
+
+
 def digest(profile: Profile | None) -> str:
     if profile is None:
         return NONE
