@@ -303,6 +303,9 @@ def entries_json_array(entries: Sequence[LedgerEntry]) -> str:
     return "[" + ",".join(json_object(wire_texts(entry.model_dump())) for entry in entries) + "]"
 
 
+_set_attribute = object.__setattr__
+
+
 def entry_from_row(row: Mapping[str, Any]) -> LedgerEntry:
     """A stored row -> LedgerEntry (trusted data: no re-validation).
 
@@ -320,8 +323,6 @@ def entry_from_row(row: Mapping[str, Any]) -> LedgerEntry:
     _set_attribute(entry, "__pydantic_private__", None)
     return entry
 
-
-_set_attribute = object.__setattr__
 
 
 def loads_line(line: str) -> Any:

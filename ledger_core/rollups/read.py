@@ -230,6 +230,13 @@ def _days(request: Any) -> tuple[date | None, date | None]:
     return start or None, end or None  # type: ignore[return-value]
 
 
+def _scope_and_filters(conn: Connection, principal: Principal, request: Any,
+                       table: Table) -> list[ColumnElement[bool]]:
+    """The caller's scope and every filter of `request` but its dates, on `table`."""
+    return [scope_clause(principal, table), *[ROLLUP_FILTERS[name][1](conn, table, value)
+                                              for name, value in _active(request).items() if name not in _DATES]]
+
+
 def condition(conn: Connection, principal: Principal, request: Any, table: Table, *,
               grain: str | None = None) -> ColumnElement[bool]:
     """Scope, filters and period of `request` on `table` (`answerable` must hold). With
@@ -237,17 +244,8 @@ def condition(conn: Connection, principal: Principal, request: Any, table: Table
     start, end = _days(request)
     if start is not None and end is not None and start > end:
         return false()
-    if grain == "day":
-        period = table.c.grain == "day"
-        if start is not None:
-            period = and_(period, table.c.period >= start.isoformat())
-        if end is not None:
-            period = and_(period, table.c.period <= end.isoformat())
-    else:
-        period = period_clause(table, start, end)
-    clauses = [ROLLUP_FILTERS[name][1](conn, table, value) for name, value in _active(request).items()
-               if name not in _DATES]
-    return and_(scope_clause(principal, table), period, *clauses)
+    period = _span_clause(table, "day", start, end) if grain == "day" else period_clause(table, start, end)
+    return and_(*_scope_and_filters(conn, principal, request, table), period)
 
 
 def signed_conditions(conn: Connection, principal: Principal, request: Any,
@@ -258,8 +256,7 @@ def signed_conditions(conn: Connection, principal: Principal, request: Any,
     the single condition of `condition` (an OR of the spans) made both databases fetch
     the rows from the table."""
     start, end = _days(request)
-    rest = [scope_clause(principal, table), *[ROLLUP_FILTERS[name][1](conn, table, value)
-                                              for name, value in _active(request).items() if name not in _DATES]]
+    rest = _scope_and_filters(conn, principal, request, table)
     return [(sign, and_(*rest, _span_clause(table, grain, first, last)))
             for sign, grain, first, last in period_spans(start, end)]
 
