@@ -17,6 +17,8 @@ COMPLIANCE_FILTERS = ("risk_level", "min_risk", "data_classification", "decision
 SORT_KEYS = ("timestamp", "cost", "duration", "name")
 SORT_ORDERS = ("desc", "asc")
 EXPORT_FILTERS = ("outcome", "action_name", "agent_id", "start_date", "end_date", *COMPLIANCE_FILTERS)
+# The requests of the Stats and Compliance pages: a period, an agent and the compliance filters.
+SUMMARY_FILTERS = ("start_date", "end_date", "agent_id", *COMPLIANCE_FILTERS)
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_EXPORT_LIMIT = 10_000
 MAX_EXPORT_LIMIT = 100_000
@@ -74,9 +76,10 @@ DEFAULT_PERIOD = "7d"
 
 
 def stats_form() -> UrlForm:
-    """SPEC section 4: dates and agent; a period ("30d", "all"...) or custom dates."""
+    """SPEC sections 4 and 3b: dates, agent and the compliance filters; a period ("30d",
+    "all"...) or custom dates."""
     return UrlForm("stats", [choice("period", tuple(PERIODS), DEFAULT_PERIOD), day("start_date"), day("end_date"),
-                             text("agent_id")])
+                             text("agent_id"), *compliance_fields()])
 
 
 def period_start(period: str, today: date) -> date | None:

@@ -14,11 +14,15 @@ from ledger_core import LedgerError
 from ledger_ui import charts, data, downloads, frames, navigation, widgets
 from ledger_ui.auth import page_principal
 from ledger_ui.forms import (
-    EXPORT_FILTERS, MAX_EXPORT_LIMIT, compliance_active, compliance_form, conflicts, ledger_link, riskiest_link,
+    EXPORT_FILTERS,
+    MAX_EXPORT_LIMIT,
+    SUMMARY_FILTERS,
+    compliance_active,
+    compliance_form,
+    conflicts,
+    ledger_link,
+    riskiest_link,
 )
-
-PARAMETERS = ("start_date", "end_date", "agent_id", "risk_level", "min_risk", "data_classification", "decision",
-              "regulatory_framework", "pii_detected")
 
 principal = page_principal()
 widgets.page_title("Compliance", "Risk, policy decisions, data classification, PII and regulatory frameworks of "
@@ -28,7 +32,7 @@ widgets.url_problems(form.load())
 custom = widgets.period_pickers(form, data.facets(principal))
 widgets.compliance_pickers(form)
 form.save(exclude=() if custom else ("start_date", "end_date"))
-request = form.request(only=PARAMETERS)
+request = form.request(only=SUMMARY_FILTERS)
 if widgets.conflicts(conflicts(request)):
     st.stop()
 

@@ -1,7 +1,8 @@
-"""Stats page: KPI tiles and charts of `Ledger.stats` over a date range and an agent.
+"""Stats page: KPI tiles and charts of `Ledger.stats` over a date range, an agent and the
+risk and compliance filters (SPEC section 3b).
 
 Clicking a bar of an agent or an action opens the Ledger page filtered to it (and to the
-same dates).
+same dates and risk and compliance filters).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import streamlit as st
 from ledger_core import LedgerError
 from ledger_ui import charts, data, navigation, widgets
 from ledger_ui.auth import page_principal
-from ledger_ui.forms import stats_form
+from ledger_ui.forms import SUMMARY_FILTERS, compliance_active, conflicts, ledger_link, stats_form
 
 principal = page_principal()
 widgets.page_title("Stats", "Volumes, outcomes, cost and durations of the actions you may see. "
@@ -18,8 +19,11 @@ widgets.page_title("Stats", "Volumes, outcomes, cost and durations of the action
 form = stats_form()
 widgets.url_problems(form.load())
 custom = widgets.period_pickers(form, data.facets(principal))
+widgets.compliance_expander(form)
 form.save(exclude=() if custom else ("start_date", "end_date"))
-request = form.request(only=("start_date", "end_date", "agent_id"))
+request = form.request(only=SUMMARY_FILTERS)
+if widgets.conflicts(conflicts(request)):
+    st.stop()
 
 try:
     with st.spinner("Computing the statistics…"):
@@ -32,7 +36,7 @@ except LedgerError as exc:
 active = widgets.period_caption(form, custom)
 widgets.filter_caption(active)
 if not stats.total_actions:
-    widgets.no_results("actions", active)
+    widgets.no_results("actions", active, compliance=compliance_active(request))
     st.stop()
 
 widgets.kpi_tiles(stats)
@@ -50,9 +54,8 @@ left, right = st.columns(2)
 left.plotly_chart(charts.risk_levels(stats), key="stats.risk")
 right.plotly_chart(charts.durations(buckets), key="stats.durations")
 
-dates_only = {name: value for name, value in request.items() if name in ("start_date", "end_date")}
 if agent_id := charts.clicked(by_agent):
-    st.switch_page(navigation.page("ledger"), query_params={**dates_only, "agent_id": agent_id})
+    st.switch_page(navigation.page("ledger"), query_params=ledger_link(request, agent_id=agent_id))
 for event in (by_cost, by_count):
     if action_name := charts.clicked(event):
-        st.switch_page(navigation.page("ledger"), query_params={**request, "action_name": action_name})
+        st.switch_page(navigation.page("ledger"), query_params=ledger_link(request, action_name=action_name))

@@ -1,7 +1,7 @@
 """AppTest of the compliance path of the app: the Compliance page (its figures equal
 `Ledger.compliance` and `Ledger.stats`, who may reach it, a click opens the Ledger page
-filtered), and the compliance filters of the Ledger and Export pages (from the widgets and
-the URL, refused values, filters that exclude each other), on SQLite and PostgreSQL.
+filtered), and the compliance filters of the Ledger, Stats and Export pages (from the widgets
+and the URL, refused values, filters that exclude each other), on SQLite and PostgreSQL.
 
 The seed (tests.ui.helpers.seed): acme is Enterprise tier and six of its actions carry
 compliance metadata; globex (heidi, grace) is standard tier.
@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from ledger_ui import downloads, navigation
+from ledger_ui import downloads, navigation, widgets
+from ledger_ui.forms import FILTER_LABELS
 from tests.ui.helpers import app, metric, select_row, table, texts
 
 RISKS = ["low", "medium", "high", "critical"]
@@ -235,3 +236,48 @@ def test_export_takes_the_compliance_filters(ui_ledger):  # type: ignore[no-unty
     conflicting = app("bob", query_params={"risk_level": "low", "min_risk": "critical"}, page="export")
     assert texts(conflicting, "error")[0].startswith("min_risk: critical and above excludes")
     assert not conflicting.get("download_button")
+
+
+# --- the Stats page's compliance filters ---------------------------------------------------
+
+@pytest.mark.parametrize("params", [{"min_risk": "high"}, {"decision": "review", "regulatory_framework": "GDPR"}],
+                         ids=["min_risk", "decision-and-framework"])
+def test_stats_take_the_compliance_filters(ui_ledger, params):  # type: ignore[no-untyped-def]
+    at = app("bob", query_params={"period": "all", **params}, page="stats")
+    assert not at.exception and not at.error and not at.warning
+    bob = ui_ledger.principal("bob")
+    stats = ui_ledger.stats(bob, **params)
+    expected = ui_ledger.query(bob, **params).total
+    assert 0 < stats.total_actions == expected < ui_ledger.stats(bob).total_actions
+    assert metric(at, "Actions") == f"{expected:,}"
+    assert metric(at, "Total cost") == widgets.usd(stats.total_cost_usd)
+    assert bars(at, "stats.risk") == {level: stats.by_risk_level.get(level, 0) for level in RISKS}
+    labels = [FILTER_LABELS[name] for name in params]
+    assert any(all(label in caption for label in labels) for caption in texts(at, "caption"))
+
+
+def test_stats_compliance_widgets_write_the_url_and_carry_to_the_ledger(ui_ledger):  # type: ignore[no-untyped-def]
+    at = app("bob", query_params={"period": "all"}, page="stats")
+    at.multiselect(key="stats.risk_level").select("critical").select("high").run()
+    assert at.query_params["risk_level"] == "high,critical"
+    riskiest = expected_ids(ui_ledger.records, "bob", lambda r: r["risk_level"] in ("high", "critical"))
+    assert metric(at, "Actions") == str(len(riskiest))
+    agent = ui_ledger.records["carol"][0]["agent_id"]
+    at.session_state["stats.cost_by_agent"] = {"selection": {"points": [{"y": agent, "x": 0.3}],
+                                                             "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception
+    assert (at.query_params["agent_id"], at.query_params["risk_level"]) == (agent, "high,critical")
+    assert list(table(at)["id"]) == expected_ids(
+        ui_ledger.records, "bob", lambda r: r["agent_id"] == agent and r["risk_level"] in ("high", "critical"))
+
+
+def test_stats_filters_that_exclude_each_other_are_a_field_error(ui_ledger):  # type: ignore[no-untyped-def]
+    at = app("bob", query_params={"period": "all", "risk_level": "low", "min_risk": "critical"}, page="stats")
+    assert not at.exception
+    assert texts(at, "error") == ["min_risk: critical and above excludes every chosen risk level (low); "
+                                  "clear one of the two risk filters"]
+    assert not at.get("plotly_chart")
+    empty = app("heidi", query_params={"period": "all", "decision": "deny"}, page="stats")  # globex: no metadata
+    assert not empty.exception and not empty.get("plotly_chart")
+    assert "only match actions that carry compliance metadata" in " ".join(texts(empty, "info"))
