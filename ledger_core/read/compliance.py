@@ -16,13 +16,12 @@ from sqlalchemy.sql.expression import ColumnElement
 from ..contract.common import DATA_CLASSIFICATIONS, DECISIONS, RISK_LEVELS, Principal
 from ..contract.compliance import NEEDS_REVIEW_SHOWN, TOP_RISKY, ComplianceRequest, ComplianceSummary, RiskyName
 from ..errors import Forbidden
-from ..formats.wire import entry_from_row
 from ..rollups.read import compliance_groups
 from ..store.schema import awaiting_review
 from ..store.schema import ledger_entries as le
 from ..store.schema import organizations
 from .filters import where
-from .query import ENTRY_COLUMNS
+from .entries import entry_columns, read_entries
 from .scope import scope_clause
 
 
@@ -70,7 +69,7 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
             frameworks[framework] = frameworks.get(framework, 0) + n
         review_total += n if unreviewed else 0
 
-    review_rows = conn.execute(latest_awaiting_review(conn, condition)).mappings().all() if review_total else []
+    review = read_entries(conn, latest_awaiting_review(conn, condition)) if review_total else []
 
     return ComplianceSummary(
         total_actions=total,
@@ -81,7 +80,7 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
         pii=pii,
         by_framework=dict(sorted(frameworks.items(), key=lambda kv: (-kv[1], kv[0]))),
         needs_review_total=review_total,
-        needs_review=[entry_from_row(row) for row in review_rows],
+        needs_review=review,
         riskiest_agents=_riskiest(agents),
         riskiest_actions=_riskiest(actions),
     )
@@ -89,7 +88,7 @@ def compliance_summary(conn: Connection, principal: Principal, request: Complian
 
 def latest_awaiting_review(conn: Connection, condition: ColumnElement[bool]) -> Select:
     """The newest matching actions awaiting a review, through `ix_le_unreviewed`."""
-    return (select(*ENTRY_COLUMNS).where(condition, awaiting_review(conn))
+    return (select(*entry_columns(conn)).where(condition, awaiting_review(conn))
             .order_by(le.c.timestamp.desc(), le.c.id.desc()).limit(NEEDS_REVIEW_SHOWN))
 
 

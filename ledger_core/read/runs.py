@@ -17,12 +17,11 @@ from sqlalchemy import Connection, and_, case, func, select
 from ..contract.common import Principal
 from ..contract.runs import RunDetail, RunPage, RunRequest, RunsQuery, RunSummary
 from ..errors import NotFound
-from ..formats.wire import entry_from_row
 from ..store.db import exact_sum
 from ..store.schema import ledger_entries as le
 from ..store.schema import runs
 from ..store.types import normalize_decimal
-from .query import ENTRY_COLUMNS
+from .entries import entry_columns, read_entries
 from .scope import scope_clause
 
 
@@ -93,15 +92,13 @@ def get_run(conn: Connection, principal: Principal, request: RunRequest) -> RunD
     ).first()
     if run is None:
         raise NotFound(f"no run {run_id} (or it is not visible to you)", field="run_id")
-    rows = conn.execute(
-        select(*ENTRY_COLUMNS)
-        .where(le.c.run_id == run_id, le.c.org_id == run.org_id, scope_clause(principal, le))
-        .order_by(le.c.timestamp.asc(), le.c.id.asc())
-        .limit(limit + 1)
-    ).mappings().all()
+    actions = read_entries(conn, select(*entry_columns(conn))
+                           .where(le.c.run_id == run_id, le.c.org_id == run.org_id, scope_clause(principal, le))
+                           .order_by(le.c.timestamp.asc(), le.c.id.asc())
+                           .limit(limit + 1))
     totals = _totals(conn, [(run.org_id, run.id)])
     return RunDetail(
         run=_summary(run, totals.get((run.org_id, run.id))),
-        actions=[entry_from_row(row) for row in rows[:limit]],
-        truncated=len(rows) > limit,
+        actions=actions[:limit],
+        truncated=len(actions) > limit,
     )

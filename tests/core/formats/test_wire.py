@@ -139,14 +139,15 @@ def test_stored_rows_serialize_exactly(ledger) -> None:  # type: ignore[no-untyp
         assert back["entry_hash"] == row["entry_hash"] != "a" * 64
 
 
-def test_an_entry_from_a_row_is_what_pydantic_builds(ledger) -> None:  # type: ignore[no-untyped-def]
-    """`entry_from_row` builds each LedgerEntry without `model_construct`'s walk over the
-    fields: the entries equal those `model_construct` and full validation build from the
-    same rows (fields, set fields, dumps), and the model still has none of the aliases,
-    private attributes or post-init that the walk would handle."""
-    from ledger_core.contract.entry import LedgerEntry
-    from ledger_core.formats.wire import entry_from_row
-    from ledger_core.read.query import ENTRY_COLUMNS
+def test_entries_from_rows_are_what_pydantic_builds(ledger) -> None:  # type: ignore[no-untyped-def]
+    """`entries_from_rows` parses a page's JSON texts in one go and builds each LedgerEntry
+    without `model_construct`'s walk over the fields: the entries equal those
+    `model_construct` and full validation build from the same rows, each JSON text parsed
+    alone (fields, set fields, dumps), and the model still has none of the aliases, private
+    attributes or post-init that the walk would handle."""
+    from ledger_core.contract.entry import NESTED_FIELDS, LedgerEntry
+    from ledger_core.formats.wire import entries_from_rows
+    from ledger_core.read.entries import entry_columns
     from ledger_core.store.types import normalize_decimal
 
     assert LedgerEntry.__private_attributes__ == {} and LedgerEntry.__pydantic_post_init__ is None
@@ -155,24 +156,35 @@ def test_an_entry_from_a_row_is_what_pydantic_builds(ledger) -> None:  # type: i
                for field in LedgerEntry.model_fields.values())
     ledger.add_user("alice", org_id="acme", role="user")
     records = [entry_json_fields(_entry(id=uuid.uuid4(), metadata={}, compliance=None, output=[1, "x"])),
-               entry_json_fields(_entry(id=uuid.uuid4(), error_message="boom", outcome="error"))]
-    assert ledger.ingest([loads_line(to_json(record)) for record in records]).added == 2
+               entry_json_fields(_entry(id=uuid.uuid4(), error_message="boom", outcome="error", input=None,
+                                        output={"n": 10 ** 30, "f": -2.5e-07, "s": "é,]\"", "l": [[], {}]})),
+               entry_json_fields(_entry(id=uuid.uuid4(), input="text", output=7, metadata={"k": [None, True]}))]
+    assert ledger.ingest([loads_line(to_json(record)) for record in records]).added == 3
     with ledger.engine.connect() as conn:
-        rows = conn.execute(select(*ENTRY_COLUMNS)).mappings().all()
-    assert len(rows) == 2
-    for row in rows:
-        built = entry_from_row(row)
-        fields = {name: row[name] for name in ENTRY_FIELDS}
+        rows = conn.execute(select(*entry_columns(conn))).all()
+    assert len(rows) == 3
+    built = entries_from_rows(rows)
+    assert [str(entry.id) for entry in built] == [str(row.id) for row in rows]
+    for entry, row in zip(built, rows):
+        fields = dict(row._mapping)
+        for name in NESTED_FIELDS:
+            assert isinstance(fields[name], str)
+            fields[name] = json.loads(fields[name])
         fields["cost_usd"] = normalize_decimal(fields["cost_usd"])
         fields["metadata"] = fields["metadata"] or {}
         constructed = LedgerEntry.model_construct(**fields)
         validated = LedgerEntry.model_validate(fields)
-        assert built == constructed == validated
-        assert built.model_dump() == constructed.model_dump() == validated.model_dump()
-        assert built.model_fields_set == constructed.model_fields_set == set(ENTRY_FIELDS)
-        assert built.model_dump_json() == validated.model_dump_json()
+        assert entry == constructed == validated
+        assert entry.model_dump() == constructed.model_dump() == validated.model_dump()
+        assert entry.model_fields_set == constructed.model_fields_set == set(ENTRY_FIELDS)
+        assert entry.model_dump_json() == validated.model_dump_json()
         with pytest.raises(ValueError):
-            built.outcome = "success"  # frozen, as the model says
+            entry.outcome = "success"  # frozen, as the model says
+    by_id = {str(entry.id): entry for entry in built}
+    for record in records:
+        entry = by_id[record["id"]]
+        assert (entry.input, entry.output, entry.metadata) == (record["input"], record["output"], record["metadata"])
+    assert entries_from_rows([]) == []
 
 
 TRICKY_CELLS = ["", "plain", "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'quoted", "a,b", 'say "hi"',
