@@ -1,8 +1,9 @@
 """Stats benchmark: p50/p95 of `Ledger.stats`, of `Ledger.duration_histogram` (the Stats
-page's duration chart) and of `Ledger.compliance` (the Compliance page) per request shape
-and role (never a test).
+page's duration chart), of `Ledger.stats_view` (both, as the Stats page reads them), of the
+two called one after the other, and of `Ledger.compliance` (the Compliance page) per
+request shape and role (never a test).
 
-    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20] [--calls stats,histogram,compliance]
+    python bench/bench_stats.py --url sqlite:////tmp/perf-1m.db [--repeat 20] [--calls stats,histogram,view,...]
 
 The ledger must already hold the data (e.g. `python -m ledger_core demo --actions 1000000`).
 Each shape is timed warm (one unmeasured run first) for each principal; a shape whose
@@ -46,12 +47,22 @@ def shapes(newest) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     }
 
 
+def _stats_then_histogram(ledger: Ledger, principal, params: dict) -> int:  # type: ignore[no-untyped-def]
+    total = ledger.stats(principal, **params).total_actions
+    ledger.duration_histogram(principal, **params)
+    return total
+
+
 CALLS = {
     "stats": ("stats", lambda ledger, principal, params: ledger.stats(principal, **params).total_actions),
     "histogram": ("duration histogram", lambda ledger, principal, params: sum(
         bucket.count for bucket in ledger.duration_histogram(principal, **params))),
     "compliance": ("compliance summary", lambda ledger, principal, params: ledger.compliance(
         principal, **params).total_actions),
+    "view": ("stats view (the Stats page's one read: stats and histogram)", lambda ledger, principal, params: (
+        ledger.stats_view(principal, **params).stats.total_actions)),
+    "separate": ("stats, then the histogram (the Stats page's two reads before stats_view)",
+                 lambda ledger, principal, params: _stats_then_histogram(ledger, principal, params)),
 }
 """--calls: (title, call returning the number of actions it covered)."""
 

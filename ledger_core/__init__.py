@@ -12,7 +12,7 @@ from .contract.facets import Facets
 from .contract.ingest import IngestReport, Refusal
 from .contract.query import EntryFilters, LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery, RunSummary
-from .contract.stats import DurationBucket, LedgerStats, StatsRequest
+from .contract.stats import DurationBucket, LedgerStats, StatsRequest, StatsView
 from .errors import (
     ConfigurationError,
     ExportLimitExceeded,
@@ -38,5 +38,6 @@ __all__ = [
     "LedgerValidationError", "LoginLocked", "NotFound", "Principal", "RateLimitExceeded", "RateLimitStatus",
     "RateLimiter",
     "Refusal", "RiskyName", "RunDetail", "RunPage", "RunRequest", "RunSummary", "RunsQuery", "StatsRequest",
+    "StatsView",
     "UnknownPrincipal", "database_url", "secret",
 ]

@@ -19,7 +19,7 @@ from .contract.ingest import IngestReport
 from .contract.integrity import Checkpoint, LedgerVerification
 from .contract.query import LedgerPage, LedgerQuery
 from .contract.runs import RunDetail, RunPage, RunRequest, RunsQuery
-from .contract.stats import DurationBucket, LedgerStats, StatsRequest
+from .contract.stats import DurationBucket, LedgerStats, StatsRequest, StatsView
 from .errors import Forbidden, UnknownPrincipal
 from .formats.audit_pack import AuditPack, build_audit_pack
 from .formats.export import Export, start_export
@@ -33,7 +33,7 @@ from .read.durations import duration_histogram
 from .read.facets import read_facets
 from .read.query import run_query
 from .read.runs import get_run, list_runs
-from .read.stats import run_stats
+from .read.stats import run_stats, run_stats_view
 from .store import migrate
 from .store.db import backend_name, make_engine, read_snapshot, write_transaction
 from .write import ingest as ingest_module
@@ -160,6 +160,15 @@ class Ledger:
         self._check_rate(principal, "stats")
         with read_snapshot(self.engine) as conn:
             return run_stats(conn, principal, request)
+
+    def stats_view(self, principal: Principal, **params: Any) -> StatsView:
+        """The stats and the duration histogram of one request, as the Stats page shows them
+        (see `StatsView`): the parameters and rules of `stats`, one rate-limit call, one
+        snapshot. With a risk or compliance filter the entries are read once for both."""
+        request = StatsRequest.parse(**params)
+        self._check_rate(principal, "stats")
+        with read_snapshot(self.engine) as conn:
+            return run_stats_view(conn, principal, request)
 
     def duration_histogram(self, principal: Principal, **params: Any) -> list[DurationBucket]:
         """How many matching actions took how long (log-spaced buckets, see `DurationBucket`),

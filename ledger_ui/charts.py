@@ -126,7 +126,7 @@ def compliance_frameworks(summary: ComplianceSummary, limit: int = 15) -> go.Fig
 
 
 def durations(buckets: Iterable[Any]) -> go.Figure:
-    """The duration histogram (log-spaced buckets, from `data.durations`)."""
+    """The duration histogram (log-spaced buckets, `StatsView.durations`)."""
     items = list(buckets)
     trace = {"type": "bar", "x": [b.label for b in items], "y": [b.count for b in items],
              "marker": {"color": "#495057"}, "hovertemplate": "%{x}: %{y:,} actions<extra></extra>"}

@@ -1,4 +1,4 @@
-"""Stats page: KPI tiles and charts of `Ledger.stats` over a date range, an agent and the
+"""Stats page: KPI tiles and charts of `Ledger.stats_view` over a date range, an agent and the
 risk and compliance filters (SPEC section 3b).
 
 Clicking a bar of an agent or an action opens the Ledger page filtered to it (and to the
@@ -27,11 +27,11 @@ if widgets.conflicts(conflicts(request)):
 
 try:
     with st.spinner("Computing the statistics…"):
-        stats = data.stats(principal, request)
-        buckets = data.durations(principal, request)
+        view = data.stats_view(principal, request)
 except LedgerError as exc:
     widgets.show_error(exc)
     st.stop()
+stats = view.stats
 
 active = widgets.period_caption(form, custom)
 widgets.filter_caption(active)
@@ -52,7 +52,7 @@ by_count = right.plotly_chart(charts.top_actions_by_count(stats), key="stats.top
                               selection_mode="points")
 left, right = st.columns(2)
 left.plotly_chart(charts.risk_levels(stats), key="stats.risk")
-right.plotly_chart(charts.durations(buckets), key="stats.durations")
+right.plotly_chart(charts.durations(view.durations), key="stats.durations")
 
 if agent_id := charts.clicked(by_agent):
     st.switch_page(navigation.page("ledger"), query_params=ledger_link(request, agent_id=agent_id))

@@ -2,7 +2,7 @@
 shared by the Python API, the command line, the REST API and the pages.
 
     query.py    EntryFilters, LedgerQuery -> LedgerPage
-    stats.py    StatsRequest -> LedgerStats
+    stats.py    StatsRequest -> LedgerStats (and StatsView: with the duration histogram)
     export.py   ExportRequest; ExportLogRecord
     runs.py     RunsQuery -> RunPage; RunRequest -> RunDetail
     ingest.py   parse_batch -> IngestReport

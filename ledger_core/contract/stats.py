@@ -191,3 +191,13 @@ class DurationBucket(BaseModel):
             return "< " + " ".join(text(self.high_ms))
         (low, low_unit), (high, high_unit) = text(self.low_ms), text(self.high_ms)
         return f"{low}–{high} {high_unit}" if low_unit == high_unit else f"{low} {low_unit}–{high} {high_unit}"
+
+
+class StatsView(BaseModel):
+    """What the Stats page shows of one request: the stats and the duration histogram,
+    read in one snapshot (`Ledger.stats_view`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stats: LedgerStats
+    durations: list[DurationBucket]

@@ -8,9 +8,12 @@ where the request allows (`rollups.read.durations_below`: exact, with a few inde
 for the edges that fall inside a bucket); otherwise the database counts them in one pass
 over the filtered, scoped rows, one conditional count per edge (`count(CASE WHEN
 duration_ms < edge THEN 1 END)`). Differences of neighbours give the buckets, which add
-up to the stats' `total_actions`.
+up to the stats' `total_actions`. The stats can count them with theirs in the same pass
+(`read.stats.run_stats_view`: per `bucket_index`, `from_counts`).
 """
 from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import Connection, case, func, select
 
@@ -20,6 +23,9 @@ from ..rollups import read as rollups
 from ..store.schema import ledger_entries as le
 from .filters import where
 from .scope import scope_clause
+
+_LOWS = (0, *DURATION_EDGES_MS)
+_HIGHS: tuple[int | None, ...] = (*DURATION_EDGES_MS, None)
 
 
 def duration_histogram(conn: Connection, principal: Principal, request: StatsRequest) -> list[DurationBucket]:
@@ -31,7 +37,18 @@ def duration_histogram(conn: Connection, principal: Principal, request: StatsReq
         row = conn.execute(select(func.count(), *below).where(condition)).one()
         counted = int(row[0]), [int(value) for value in row[1:]]
     total, cumulative = counted
-    lows = (0, *DURATION_EDGES_MS)
-    highs: tuple[int | None, ...] = (*DURATION_EDGES_MS, None)
-    counts = [b - a for a, b in zip([0, *cumulative], [*cumulative, total])]
-    return [DurationBucket(low_ms=low, high_ms=high, count=count) for low, high, count in zip(lows, highs, counts)]
+    return _buckets([b - a for a, b in zip([0, *cumulative], [*cumulative, total])])
+
+
+def bucket_index(duration: Any) -> Any:
+    """The position of a duration's bucket (0: under the first edge), in SQL."""
+    return case(*[(duration < edge, i) for i, edge in enumerate(DURATION_EDGES_MS)], else_=len(DURATION_EDGES_MS))
+
+
+def from_counts(counts: Mapping[int, int]) -> list[DurationBucket]:
+    """The histogram from the number of actions per `bucket_index` (absent: none)."""
+    return _buckets([counts.get(i, 0) for i in range(len(_LOWS))])
+
+
+def _buckets(counts: Sequence[int]) -> list[DurationBucket]:
+    return [DurationBucket(low_ms=low, high_ms=high, count=count) for low, high, count in zip(_LOWS, _HIGHS, counts)]

@@ -6,7 +6,8 @@ query, and read in one transaction (REPEATABLE READ on PostgreSQL) so that the f
 agree with each other. `stats_parts` builds four aggregate SELECTs over a CTE of the
 matching rows: the totals (conditional counts per outcome and risk level, exact cost
 sum, duration sum, first/last timestamp), a GROUP BY action_name, a GROUP BY
-(agent_id, UTC day), and the distinct runs with the two percentiles. They run as one
+(agent_id, UTC day), and the distinct runs with the two percentiles (and, for the Stats
+page, `run_stats_view`, a fifth: the actions per duration bucket). They run as one
 UNION ALL statement over a MATERIALIZED CTE (the wide entries table read once), or,
 when every row matches (a superuser without filters), one by one over the inlined CTE
 so that each can use covering indexes (see `stats_parts` for the measurements).
@@ -45,12 +46,14 @@ from ..contract.stats import (
     LedgerStats,
     StatsPeriod,
     StatsRequest,
+    StatsView,
 )
 from ..formats.wire import format_timestamp
 from ..store.db import day_of, exact_sum, supports_materialized_cte
 from ..store.schema import ledger_entries as le
 from ..store.types import normalize_decimal
 from ..rollups import read as rollups
+from .durations import bucket_index, duration_histogram, from_counts
 from .filters import where
 from .scope import scope_clause
 
@@ -62,7 +65,7 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 
 # Every part of the stats query returns rows of the same shape:
 # (part, key, day, n, cost, c1..c7, first, last, duration).
-_TOTALS, _ACTION, _AGENT_DAY, _SCALARS = 0, 1, 2, 3
+_TOTALS, _ACTION, _AGENT_DAY, _SCALARS, _DURATIONS = 0, 1, 2, 3, 4
 
 
 def _shaped(part: int, *, key: Any = None, day: Any = None, n: Any = None, cost: Any = None,
@@ -79,15 +82,18 @@ def _shaped(part: int, *, key: Any = None, day: Any = None, n: Any = None, cost:
     ]
 
 
-def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = True) -> list[Select]:
+def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = True,
+                durations: bool = False) -> list[Select]:
     """The aggregates of the stats over the rows matching `condition`, as four SELECTs
-    of the same shape (see `_shaped`):
+    of the same shape (see `_shaped`), five with `durations`:
 
     - part 0, totals: count (n), cost sum, duration sum, first/last timestamp, count per
       outcome (c1..c3: success, error, blocked) and per risk level (c4..c7);
     - part 1, one row per action_name (key): count, cost sum;
     - part 2, one row per (agent_id (key), UTC day): count, cost sum, errors (c1), blocked (c2);
-    - part 3, one row: distinct runs (n), p50 (c1) and p95 (c2) duration.
+    - part 3, one row: distinct runs (n), p50 (c1) and p95 (c2) duration;
+    - part 4, one row per duration bucket that holds any: its `durations.bucket_index`
+      (c1), count (n).
 
     All read a CTE of the few columns the stats need. With `materialize` the CTE is
     `MATERIALIZED` and the parts are meant to run as one UNION ALL statement: the wide
@@ -140,10 +146,15 @@ def stats_parts(condition: ColumnElement[bool], *, materialize: bool | None = Tr
         _SCALARS, n=select(func.count(m.run_id.distinct())).scalar_subquery(),
         counts=(duration_at(rank_50 - 1, descending=False), duration_at(n - rank_95, descending=True)),
     ))
-    return [totals, by_action, by_agent_day, scalars]
+    parts = [totals, by_action, by_agent_day, scalars]
+    if durations:
+        bucket = bucket_index(m.duration_ms)
+        parts.append(select(*_shaped(_DURATIONS, n=func.count(), counts=(bucket,))).group_by(bucket))
+    return parts
 
 
-def read_parts(conn: Connection, condition: ColumnElement[bool], *, whole_ledger: bool) -> list[Row]:
+def read_parts(conn: Connection, condition: ColumnElement[bool], *, whole_ledger: bool,
+               durations: bool = False) -> list[Row]:
     """Run `stats_parts`: one statement over a materialised CTE, or (`whole_ledger`, or a
     database without the MATERIALIZED keyword) part by part in the caller's transaction,
     which gives them the same snapshot."""
@@ -151,7 +162,7 @@ def read_parts(conn: Connection, condition: ColumnElement[bool], *, whole_ledger
         whole_ledger, hint = True, None
     else:
         hint = not whole_ledger
-    parts = stats_parts(condition, materialize=hint)
+    parts = stats_parts(condition, materialize=hint, durations=durations)
     if not whole_ledger:
         return list(conn.execute(union_all(*parts)).all())
     rows: list[Row] = []
@@ -164,14 +175,40 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
     """Compute the stats on `conn` (the caller opens the transaction): the database
     aggregates (`stats_parts`), and the few grouped rows are folded here with exact
     decimal arithmetic."""
+    rows, _ = _stats_rows(conn, principal, request, durations=False)
+    return _folded(rows, request.filters())
+
+
+def run_stats_view(conn: Connection, principal: Principal, request: StatsRequest) -> StatsView:
+    """The stats and the duration histogram of `request` (the Stats page), on `conn`.
+    Where the rollups answer the stats, they answer the histogram too
+    (`durations.duration_histogram`); where the entries are read (a risk or compliance
+    filter), one statement counts the buckets with the other parts: the entries are read
+    once, not once more for the histogram, which took as long as a full scan of them."""
+    rows, from_entries = _stats_rows(conn, principal, request, durations=True)
+    if from_entries:
+        histogram = from_counts({int(row.c1): int(row.n) for row in rows if row.part == _DURATIONS})
+    else:
+        histogram = duration_histogram(conn, principal, request)
+    return StatsView(stats=_folded(rows, request.filters()), durations=histogram)
+
+
+def _stats_rows(conn: Connection, principal: Principal, request: StatsRequest, *,
+                durations: bool) -> tuple[Any, bool]:
+    """(the rows of `stats_parts`, whether they were read from the entries): from the
+    rollups where they can answer, else from the entries (with part 4 if `durations`)."""
     filters = request.filters()
     condition = where(conn, scope_clause(principal, le), filters)
+    rows = rollups.stats_rows(conn, principal, request, condition)
+    if rows is not None:
+        return rows, False
     # Every row matches only for a superuser without filters.
     whole_ledger = principal.role == "superuser" and filters == EntryFilters()
-    rows: Any = rollups.stats_rows(conn, principal, request, condition)
-    if rows is None:
-        rows = read_parts(conn, condition, whole_ledger=whole_ledger)
+    return read_parts(conn, condition, whole_ledger=whole_ledger, durations=durations), True
 
+
+def _folded(rows: Any, filters: EntryFilters) -> LedgerStats:
+    """The stats from the rows of the parts."""
     totals = next(row for row in rows if row.part == _TOTALS)
     scalars = next(row for row in rows if row.part == _SCALARS)
     n = int(totals.n)

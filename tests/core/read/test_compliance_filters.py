@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ledger_core import Ledger, LedgerValidationError, Principal
 from ledger_core.contract.compliance import ComplianceRequest
+from ledger_core.contract.stats import DURATION_EDGES_MS
 from ledger_core.rollups import read as rollup_read
 from tests.helpers import statements_run, walk_ids
 
@@ -148,6 +149,26 @@ def test_stats_and_export_take_the_same_filters(data: Data, who: str, filters: d
     log = data.ledger.export_log(me, limit=1)[0]
     assert {k: log.filters[k] for k in filters if k != "start_date"} == {
         k: v for k, v in filters.items() if k != "start_date"}
+
+
+@pytest.mark.parametrize("who", ["alice", "carol", "root"])
+@pytest.mark.parametrize("filters", [{}, {"min_risk": "high"}, {"decision": "review", "pii_detected": "true"},
+                                     {"data_classification": "restricted", "start_date": "2024-11-01"}, COMBINED[3]],
+                         ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()) or "none")
+def test_the_stats_page_view_matches_the_oracle(data: Data, who: str, filters: dict[str, Any]) -> None:
+    """`stats_view` (the Stats page's one read) gives the stats `stats` gives and the
+    matching entries' durations counted per bucket, as the oracle counts them."""
+    me = data.principal(who)
+    ids = data.expected(who, {k: v for k, v in filters.items() if k != "start_date"})
+    durations = [r["duration_ms"] for r in data.records
+                 if r["id"] in ids and r["timestamp"] >= filters.get("start_date", "")]
+    edges = (0, *DURATION_EDGES_MS, None)
+    expected = [sum(1 for d in durations if low <= d and (high is None or d < high))
+                for low, high in zip(edges, edges[1:])]
+    view = data.ledger.stats_view(me, **filters)
+    assert [bucket.count for bucket in view.durations] == expected
+    assert view.stats == data.ledger.stats(me, **filters)
+    assert view.stats.total_actions == len(durations)
 
 
 @pytest.mark.parametrize("params,field", [

@@ -538,6 +538,31 @@ def test_stats_read_rollups_not_entries_when_they_can(ledger, monkeypatch):  # t
     assert not any("rollup_" in s for s in statements)
 
 
+def test_the_stats_page_reads_the_entries_once(ledger):  # type: ignore[no-untyped-def]
+    """With a risk filter the stats come from the entries: `stats_view` counts the duration
+    buckets in the same statement (one read of the entries, not two), each duration in the
+    bucket its edges give (an edge belongs to the bucket above it), and gives what
+    `stats` and `duration_histogram` give one by one."""
+    me = _owner(ledger, "alice", "acme")
+    risky = [0, 9, 10, 49, 50, 99, 100, 59_999, 60_000, 3_600_000]
+    ledger.ingest(_rows(me, [{"duration_ms": d, "risk_level": ("high", "critical")[i % 2]}
+                             for i, d in enumerate(risky)]
+                  + [{"duration_ms": d} for d in (5, 70_000, 120)]))  # low risk: left out
+    view, statements = _selects(ledger, lambda: ledger.stats_view(me, min_risk="high"))
+    assert len([s for s in statements if "ledger_entries" in s]) == 1
+    assert {b.label: b.count for b in view.durations if b.count} == {
+        "< 10 ms": 2, "10–50 ms": 2, "50–100 ms": 2, "100–250 ms": 1, "30–60 s": 1, "≥ 60 s": 2}
+    assert view.stats.total_actions == 10 and view.stats.p50_duration_ms == 50
+    assert view.stats == ledger.stats(me, min_risk="high")
+    assert view.durations == ledger.duration_histogram(me, min_risk="high")
+    nothing = ledger.stats_view(me, risk_level="medium")
+    assert nothing.stats.total_actions == 0 and len(nothing.durations) == 12
+    assert not any(b.count for b in nothing.durations)
+    whole = ledger.stats_view(me)  # the rollups answer both
+    assert whole.stats == ledger.stats(me) and whole.durations == ledger.duration_histogram(me)
+    assert sum(b.count for b in whole.durations) == 13
+
+
 def test_aggregates_run_in_the_database(ledger, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setattr("ledger_core.rollups.read.stats_rows", lambda *args: None)  # the raw path
     me = _owner(ledger, "alice", "acme")
