@@ -16,8 +16,9 @@ from sqlalchemy import Connection, and_, false, or_, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from ..contract.common import OUTCOMES, risk_at_least
+from ..formats.canonical import nested_json
 from ..formats.wire import format_timestamp
-from ..store.db import json_array_has, json_flag_is, json_member, text_in
+from ..store.db import json_array_has, json_flag_is, json_member, text_holds_any, text_in
 from ..store.schema import ledger_entries as le
 from ..store.schema import ledger_names
 from ..store.types import format_decimal
@@ -124,7 +125,14 @@ class AtLeastRisk:
 @dataclass(frozen=True)
 class Compliance:
     """A member of the compliance metadata: one of several values (`several`), one value, a
-    framework in its list (`listed`), or a flag. Entries without compliance never match."""
+    framework in its list (`listed`), or a flag. Entries without compliance never match.
+
+    On SQLite the JSON test is preceded by a substring test of the stored text
+    (`needles`, `store.db.text_holds_any`), which skips parsing the JSON of most entries
+    that cannot match: counting the PII detected among 1M entries, 1.7 -> 0.9-1.0 s. The
+    stored text is the canonical compact JSON that the hash chain covers
+    (`formats.canonical.nested_json`: no spaces, keys sorted), so a matching entry always
+    holds a needle, written by the same encoder; the JSON test decides."""
 
     name: str
     key: str
@@ -132,6 +140,18 @@ class Compliance:
     kind: str  # "several" | "one" | "listed" | "flag"
 
     def clause(self, conn: Connection, value: Any) -> ColumnElement[bool]:
+        held = text_holds_any(conn, le.c.compliance, self.needles(value))
+        exact = self._json_test(conn, value)
+        return exact if held is None else and_(held, exact)
+
+    def needles(self, value: Any) -> list[str]:
+        """Texts one of which the canonical JSON of every matching entry holds."""
+        if self.kind == "listed":
+            return [nested_json(value)]
+        values = value if self.kind == "several" else (value,)
+        return [f"{nested_json(self.key)}:{nested_json(v)}" for v in values]
+
+    def _json_test(self, conn: Connection, value: Any) -> ColumnElement[bool]:
         if self.kind == "flag":
             return json_flag_is(conn, le.c.compliance, self.key, value)
         if self.kind == "listed":

@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy import column as sql_column
@@ -387,6 +388,19 @@ def json_array_has(bind: Bind, column: Any, key: str, value: str) -> ColumnEleme
         return cast(member, postgresql.JSONB).op("?", return_type=Boolean)(literal(value, Text))
     items = func.json_each(column, f"$.{key}").table_valued(sql_column("value"), sql_column("type"))
     return select(items.c.value).where(items.c.type == "text", items.c.value == value).exists()
+
+
+def text_holds_any(bind: Bind, column: Any, needles: Sequence[str]) -> ColumnElement[bool] | None:
+    """A substring test of the stored text of `column` (a JSON column: its canonical
+    text) for any of `needles`, to put before a JSON test that implies it, so that the
+    JSON of entries without a needle is never parsed: on SQLite, which tests the terms of
+    a WHERE in their order. None on PostgreSQL: its planner put the JSON test first
+    anyway, and at 1M actions the stats with a compliance filter were no faster with it
+    (up to 30% slower for an org admin)."""
+    if is_postgresql(bind):
+        return None
+    text = type_coerce(column, Text)
+    return or_(*[func.instr(text, literal(needle, Text)) > 0 for needle in needles])
 
 
 def json_array_items(bind: Bind, column: Any, key: str) -> Any:

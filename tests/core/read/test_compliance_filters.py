@@ -151,6 +151,33 @@ def test_stats_and_export_take_the_same_filters(data: Data, who: str, filters: d
         k: v for k, v in filters.items() if k != "start_date"}
 
 
+ODD_FRAMEWORKS = ["ISO/IEC 27001", 'Datenschutz "DSGVO"', "LGPD\\BR", "Ünïcode ✓", "tab\there"]
+
+
+def test_filters_find_values_that_json_escapes(make_ledger) -> None:  # type: ignore[no-untyped-def]
+    """Frameworks with a slash, quotes, a backslash, non-ASCII letters and a control
+    character are found exactly, each in its own entry and in no other (on SQLite the JSON
+    test follows a substring test of the stored text: the needle is encoded as it is)."""
+    ledger = make_ledger(f"escapes_{uuid.uuid4().hex[:6]}")
+    ledger.add_user("root", org_id="ops", role="superuser")
+    run_id = str(uuid.uuid4())
+    records = [{
+        "id": str(uuid.uuid4()), "run_id": run_id, "timestamp": f"2024-10-0{1 + i}T00:00:00Z",
+        "action_name": "db", "agent_id": "agent-1", "outcome": "success", "cost_usd": "0", "duration_ms": i,
+        "risk_level": "low", "user_id": "root", "org_id": "ops",
+        "compliance": {"policy_id": "P", "policy_version": "1", "decision": "allow", "data_classification": "public",
+                       "pii_detected": False, "regulatory_frameworks": [framework],
+                       "retention_until": "2030-01-01", "reviewed_by": None},
+    } for i, framework in enumerate(ODD_FRAMEWORKS)]
+    assert ledger.ingest(records).added == len(records)
+    root = ledger.principal("root")
+    for record, framework in zip(records, ODD_FRAMEWORKS):
+        assert walk_ids(ledger, root, regulatory_framework=framework) == [record["id"]], framework
+        assert ledger.stats(root, regulatory_framework=framework).total_actions == 1
+    assert walk_ids(ledger, root, regulatory_framework="Datenschutz") == []
+    assert walk_ids(ledger, root, regulatory_framework="ünïcode ✓") == []
+
+
 @pytest.mark.parametrize("who", ["alice", "carol", "root"])
 @pytest.mark.parametrize("filters", [{}, {"min_risk": "high"}, {"decision": "review", "pii_detected": "true"},
                                      {"data_classification": "restricted", "start_date": "2024-11-01"}, COMBINED[3]],
