@@ -80,7 +80,8 @@ def steps_for(page: str, facts: dict[str, str]) -> list[Step]:
                 ("30 days", select("stats.period", "30d")),
                 ("90 days", select("stats.period", "90d")),
                 ("all agents", select("stats.agent_id", None)),
-                ("all time", select("stats.period", "all"))]
+                ("all time", select("stats.period", "all")),
+                ("min risk high", select("stats.min_risk", "high"))]
     if page == "export":
         return [("outcome=blocked", select("export.outcome", "blocked")),
                 ("+ last 90 days", dates("export"))]
@@ -96,6 +97,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", default="", help="comma-separated URL paths (default: every page a user may open)")
     args = parser.parse_args()
     os.environ["LEDGER_DATABASE_URL"] = args.db
     ledger = Ledger(args.db, rate_limits=None)
@@ -106,7 +108,8 @@ def main() -> int:
         principal = ledger.principal(username)
         newest = ledger.query(principal, page_size=1).items[0]
         facts = {"agent": newest.agent_id, "run_id": str(newest.run_id), "last_day": f"{newest.timestamp:%Y-%m-%d}"}
-        pages = [spec.url_path for spec in navigation.PAGES if principal.role in spec.roles]
+        pages = [spec.url_path for spec in navigation.PAGES if principal.role in spec.roles
+                 and (not args.pages or spec.url_path in args.pages.split(","))]
         for page in pages:
             results: dict[str, list[float]] = {}
             for _ in range(args.repeat):
