@@ -5,11 +5,10 @@ Counts the matching actions per duration bucket, with the stats' parameters and 
 (`contract.stats.DURATION_EDGES_MS`) are log-spaced: under 10 ms, 10-50 ms, ..., 60 s and
 over. The counts of actions below each edge come from the rollups' duration buckets
 where the request allows (`rollups.read.durations_below`: exact, with a few index reads
-for the edges that fall inside a bucket); otherwise the database counts them in one pass
-over the filtered, scoped rows, one conditional count per edge (`count(CASE WHEN
-duration_ms < edge THEN 1 END)`). Differences of neighbours give the buckets, which add
-up to the stats' `total_actions`. The stats can count them with theirs in the same pass
-(`read.stats.run_stats_view`: per `bucket_index`, `from_counts`).
+for the edges that fall inside a bucket); otherwise the database counts the actions per
+bucket in one pass over the filtered, scoped rows, grouped by `bucket_index`; the stats can count them with
+theirs in the same pass (`read.stats.run_stats_view`). Either way the buckets add up to
+the stats' `total_actions`.
 """
 from __future__ import annotations
 
@@ -33,9 +32,9 @@ def duration_histogram(conn: Connection, principal: Principal, request: StatsReq
     condition = where(conn, scope_clause(principal, le), request)
     counted = rollups.durations_below(conn, principal, request, condition, DURATION_EDGES_MS)
     if counted is None:
-        below = [func.count(case((le.c.duration_ms < edge, 1))) for edge in DURATION_EDGES_MS]
-        row = conn.execute(select(func.count(), *below).where(condition)).one()
-        counted = int(row[0]), [int(value) for value in row[1:]]
+        bucket = bucket_index(le.c.duration_ms)
+        found = conn.execute(select(bucket, func.count()).where(condition).group_by(bucket)).all()
+        return from_counts({int(index): int(n) for index, n in found})
     total, cumulative = counted
     return _buckets([b - a for a, b in zip([0, *cumulative], [*cumulative, total])])
 
