@@ -27,10 +27,12 @@ _LOWS = (0, *DURATION_EDGES_MS)
 _HIGHS: tuple[int | None, ...] = (*DURATION_EDGES_MS, None)
 
 
-def duration_histogram(conn: Connection, principal: Principal, request: StatsRequest) -> list[DurationBucket]:
-    """Matching actions per duration bucket, every bucket listed (zero counts included)."""
+def duration_histogram(conn: Connection, principal: Principal, request: StatsRequest,
+                       buckets: list[tuple[int, int]] | None = None) -> list[DurationBucket]:
+    """Matching actions per duration bucket, every bucket listed (zero counts included);
+    `buckets`: the rollups' duration buckets of the request, when already read."""
     condition = where(conn, scope_clause(principal, le), request)
-    counted = rollups.durations_below(conn, principal, request, condition, DURATION_EDGES_MS)
+    counted = rollups.durations_below(conn, principal, request, condition, DURATION_EDGES_MS, buckets)
     if counted is None:
         bucket = bucket_index(le.c.duration_ms)
         found = conn.execute(select(bucket, func.count()).where(condition).group_by(bucket)).all()

@@ -181,15 +181,16 @@ def run_stats(conn: Connection, principal: Principal, request: StatsRequest) -> 
 
 def run_stats_view(conn: Connection, principal: Principal, request: StatsRequest) -> StatsView:
     """The stats and the duration histogram of `request` (the Stats page), on `conn`.
-    Where the rollups answer the stats, they answer the histogram too
-    (`durations.duration_histogram`); where the entries are read (a risk or compliance
-    filter), one statement counts the buckets with the other parts: the entries are read
-    once, not once more for the histogram, which took as long as a full scan of them."""
+    Where the rollups answer the stats, their duration buckets, read once, give the
+    percentiles and the histogram (`durations.duration_histogram`); where the entries are
+    read (a range within a day), one statement counts the buckets with the other parts:
+    the entries are read once, not once more for the histogram."""
     rows, from_entries = _stats_rows(conn, principal, request, durations=True)
     if from_entries:
         histogram = from_counts({int(row.c1): int(row.n) for row in rows if row.part == _DURATIONS})
-    else:
-        histogram = duration_histogram(conn, principal, request)
+    else:  # the rollups' duration buckets, read once for the percentiles and the chart
+        buckets = next(row for row in rows if row.part == _SCALARS).buckets
+        histogram = duration_histogram(conn, principal, request, buckets)
     return StatsView(stats=_folded(rows, request.filters()), durations=histogram)
 
 

@@ -21,6 +21,8 @@ from ..store.schema import (
     rollup_action_outcomes,
     rollup_actions,
     rollup_compliance,
+    rollup_compliance_durations,
+    rollup_compliance_runs,
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
@@ -37,6 +39,8 @@ agent id (never a real one: agent ids are not empty), so that a request without 
 reads a few rows per user and period."""
 _RISK_INDEX = {level: i for i, level in enumerate(RISK_LEVELS)}
 _SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
+_MEASURES = ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at")
+"""The measures of rollup_outcomes (with its counts per risk level) and rollup_compliance."""
 
 ENTRY_COLUMNS = ("org_id", "user_id", "agent_id", "action_name", "risk_level", "outcome",
                  "timestamp", "cost_usd", "duration_ms", "run_id")
@@ -64,7 +68,9 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
     action_outcomes: dict[tuple, int] = {}
     run_rows: dict[tuple, int] = {}
     durations: dict[tuple, int] = {}
-    compliance: dict[tuple, int] = {}
+    compliance: dict[tuple, list[Any]] = {}
+    compliance_runs: dict[tuple, int] = {}
+    compliance_durations: dict[tuple, int] = {}
     digests: dict[profiles.Profile | None, str] = {}
     for e in entries:
         whole, frac = cost_parts(e["cost_usd"])
@@ -75,6 +81,8 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
         if (digest := digests.get(profile)) is None:
             digest = digests[profile] = profiles.digest(profile)
         profiled = (e["action_name"], e["outcome"], e["risk_level"], digest)
+        key = ("day", org, user, moment[:10], agent, e["risk_level"], digest, run)
+        compliance_runs[key] = compliance_runs.get(key, 0) + 1
         for grain, period in (("day", moment[:10]), ("month", moment[:7])):
             scope = (grain, org, user, period, agent)
             row = outcomes.get(key := (*scope, e["outcome"]))
@@ -104,14 +112,26 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
             durations[key] = durations.get(key, 0) + 1
             key = (grain, org, user, period, ALL_AGENTS, bucket)
             durations[key] = durations.get(key, 0) + 1
-            key = (*scope, *profiled)
-            compliance[key] = compliance.get(key, 0) + 1
+            row = compliance.get(key := (*scope, *profiled))
+            if row is None:
+                compliance[key] = [1, whole, frac, duration, moment, moment]
+            else:
+                row[0] += 1
+                row[1] += whole
+                row[2] += frac
+                row[3] += duration
+                if moment < row[4]:
+                    row[4] = moment
+                elif moment > row[5]:
+                    row[5] = moment
+            key = (*scope, e["risk_level"], digest, bucket)
+            compliance_durations[key] = compliance_durations.get(key, 0) + 1
     uuid_form, instant_form, _ = stored_forms(conn)
     if rollup_outcomes in tables:
         _upsert(conn, rollup_outcomes,
                 [(*key, n, whole, frac, duration, instant_form(first), instant_form(last), *risks)
                  for key, (n, whole, frac, duration, first, last, *risks) in outcomes.items()],
-                ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at", *RISK_COLUMNS),
+                (*_MEASURES, *RISK_COLUMNS),
                 raw=frozenset({"first_at", "last_at"}))
     if rollup_actions in tables:
         _upsert(conn, rollup_actions, [(*key, *values) for key, values in actions.items()],
@@ -125,7 +145,16 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
         _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
     if rollup_compliance in tables:
         profiles.record(conn, [profile for profile in digests if profile is not None])
-        _upsert(conn, rollup_compliance, [(*key, n) for key, n in compliance.items()], ("n",))
+        _upsert(conn, rollup_compliance,
+                [(*key, n, whole, frac, duration, instant_form(first), instant_form(last))
+                 for key, (n, whole, frac, duration, first, last) in compliance.items()],
+                _MEASURES, raw=frozenset({"first_at", "last_at"}))
+    if rollup_compliance_runs in tables:
+        _upsert(conn, rollup_compliance_runs,
+                [(*key[:-1], uuid_form(key[-1]), n) for key, n in compliance_runs.items()], ("n",),
+                raw=frozenset({"run_id"}))
+    if rollup_compliance_durations in tables:
+        _upsert(conn, rollup_compliance_durations, [(*key, n) for key, n in compliance_durations.items()], ("n",))
 
 
 def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measures: tuple[str, ...],

@@ -19,6 +19,7 @@ both parts' run ids, and the percentiles from both parts' duration buckets.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
@@ -33,11 +34,12 @@ from ..read.filters import SEARCH_COLUMNS, active, search_clause, search_outcome
 from ..read.scope import scope_clause
 from ..store.db import day_of, exact_sum, wire_text
 from ..store.schema import (
-    ROLLUP_TABLES,
     ledger_entries,
     rollup_action_outcomes,
     rollup_actions,
     rollup_compliance,
+    rollup_compliance_durations,
+    rollup_compliance_runs,
     rollup_durations,
     rollup_outcomes,
     rollup_runs,
@@ -364,16 +366,16 @@ def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[
     return conn.execute(in_bucket.order_by(duration.desc()).offset(size - within)).scalar()
 
 
-def _duration_buckets(conn: Connection, principal: Principal, whole: Any,
-                      edges: list[ColumnElement[bool]]) -> list[tuple[int, int]]:
+def _duration_buckets(conn: Connection, principal: Principal, whole: Any, edges: list[ColumnElement[bool]],
+                      family: "Family") -> list[tuple[int, int]]:
     """(bucket, count) of the matching entries' durations: those of the whole days from
-    rollup_durations (`answerable` on it), those of the partial days (`edges`) from the
-    entries, grouped by duration and put in their buckets here."""
-    d = rollup_durations.c
-    if "agent_id" not in _active(whole):
+    the family's duration buckets (`answerable` on them), those of the partial days
+    (`edges`) from the entries, grouped by duration and put in their buckets here."""
+    table = family.durations
+    if table is rollup_durations and "agent_id" not in _active(whole):
         whole = whole.model_copy(update={"agent_id": ALL_AGENTS})
-    counts = {int(bucket): n for (bucket,), (n,) in _signed_groups(conn, principal, whole, rollup_durations,
-                                                                  [d.bucket], [d.n]).items()}
+    counts = {int(bucket): n for (bucket,), (n,) in _signed_groups(conn, principal, whole, table,
+                                                                  [table.c.bucket], [table.c.n]).items()}
     duration = ledger_entries.c.duration_ms
     for edge in edges:
         for value, count_ in conn.execute(select(duration, func.count()).where(edge).group_by(duration)).all():
@@ -383,16 +385,20 @@ def _duration_buckets(conn: Connection, principal: Principal, whole: Any,
 
 
 def durations_below(conn: Connection, principal: Principal, request: Any, raw: ColumnElement[bool],
-                    edges: tuple[int, ...]) -> tuple[int, list[int]] | None:
+                    edges: tuple[int, ...], buckets: list[tuple[int, int]] | None = None,
+                    ) -> tuple[int, list[int]] | None:
     """(matching entries, how many of them took less than each edge in ms) from the
-    duration buckets, or None when the request is not answerable. Exact: a bucket wholly
-    below an edge counts whole; the one an edge falls inside (`bucket_of(edge) < edge`)
-    counts its entries below the edge, read from the entries of that part of the bucket
-    only (`raw`, the request's condition on the entries; an index in duration order)."""
+    duration buckets (`buckets`: those `stats_rows` read for the same request, or read
+    here), or None when the request is not answerable. Exact: a bucket wholly below an
+    edge counts whole; the one an edge falls inside (`bucket_of(edge) < edge`) counts its
+    entries below the edge, read from the entries of that part of the bucket only (`raw`,
+    the request's condition on the entries; an index in duration order)."""
     split = split_days(request)
-    if split is None or not answerable(split[0], rollup_durations):
+    family = None if split is None else _family(split[0])
+    if family is None:
         return None
-    buckets = _duration_buckets(conn, principal, split[0], _edge_conditions(conn, principal, split[1]))
+    if buckets is None:
+        buckets = _duration_buckets(conn, principal, split[0], _edge_conditions(conn, principal, split[1]), family)
     below = [sum(n for lower, n in buckets if lower + width_of(lower) <= edge) for edge in edges]
     filled = {lower for lower, n in buckets if n}
     split = [(position, edge) for position, edge in enumerate(edges)
@@ -501,6 +507,75 @@ def _rollup_parts(conn: Connection, principal: Principal, whole: Any) -> list[Si
     return rows
 
 
+def _profiled_parts(conn: Connection, principal: Principal, whole: Any) -> list[SimpleNamespace]:
+    """`_rollup_parts` from `rollup_compliance` (a risk or compliance filter): the counts
+    and sums per agent, action, outcome and risk level in one grouped read, folded here
+    into the totals, the actions and the agents, and the day rows per day with their
+    first and last instants (the range's, from its first and last days)."""
+    c = rollup_compliance.c
+    groups = _signed_groups(conn, principal, whole, rollup_compliance,
+                            [c.agent_id, c.action_name, c.outcome, c.risk_level],
+                            [c.n, c.cost_whole, c.cost_frac, c.duration_ms])
+    counted: Counter[str] = Counter()
+    actions: dict[str, list[int]] = {}
+    agents: dict[str, list[int]] = {}
+    for (agent, action, outcome, risk), figures in groups.items():
+        counted[outcome] += figures[0]
+        counted[risk] += figures[0]
+        for key, sums in ((action, actions), (agent, agents)):
+            into = sums.setdefault(key, [0, 0, 0])
+            for i in range(3):
+                into[i] += figures[i]
+    days = conn.execute(
+        select(c.period, func.sum(c.n), func.sum(c.cost_whole), func.sum(c.cost_frac),
+               func.sum(case((c.outcome == "error", c.n), else_=0)),
+               func.sum(case((c.outcome == "blocked", c.n), else_=0)), func.min(c.first_at), func.max(c.last_at))
+        .where(condition(conn, principal, whole, rollup_compliance, grain="day"))
+        .group_by(c.period)).all()
+    sums = [sum(figures[i] for figures in groups.values()) for i in range(4)]
+    rows = [SimpleNamespace(part=_TOTALS, key=None, day=None, n=sums[0],
+                            cost=_cost(sums[1], sums[2]) if groups else None,
+                            **{f"c{i}": counted[value] for i, value in enumerate((*OUTCOMES, *RISK_LEVELS), 1)},
+                            first=min((day[6] for day in days), default=None),
+                            last=max((day[7] for day in days), default=None), duration=sums[3])]
+    rows.extend(SimpleNamespace(part=_ACTION, key=name, day=None, n=n, cost=_cost(whole_, frac))
+                for name, (n, whole_, frac) in actions.items())
+    rows.extend(SimpleNamespace(part=_AGENT_DAY, key=agent, day=None, n=n, cost=_cost(whole_, frac), c1=0, c2=0)
+                for agent, (n, whole_, frac) in agents.items())
+    rows.extend(SimpleNamespace(part=_AGENT_DAY, key=None, day=day, n=int(n), cost=_cost(whole_, frac),
+                                c1=int(errors), c2=int(blocked))
+                for day, n, whole_, frac, errors, blocked, _, _ in days)
+    return rows
+
+
+@dataclass(frozen=True)
+class Family:
+    """The rollups that answer the stats and the duration chart together: parts 0-2 of
+    the stats (`parts`, reading `tables`), the distinct runs (kept in `runs_grain`, None:
+    both grains) and the duration buckets."""
+
+    parts: Callable[[Connection, Principal, Any], list[SimpleNamespace]]
+    tables: tuple[Table, ...]
+    runs: Table
+    durations: Table
+    runs_grain: str | None = None
+
+
+FAMILIES = (
+    Family(_rollup_parts, (rollup_outcomes, rollup_actions), rollup_runs, rollup_durations),
+    # A risk or compliance filter (migration 0021): the same figures per risk level and
+    # compliance profile, in more rows.
+    Family(_profiled_parts, (rollup_compliance,), rollup_compliance_runs, rollup_compliance_durations, "day"),
+)
+
+
+def _family(whole: Any) -> Family | None:
+    """The first family whose every table answers `whole`, or None."""
+    return next((family for family in FAMILIES
+                 if all(answerable(whole, table) for table in (*family.tables, family.runs, family.durations))),
+                None)
+
+
 def _add_entries(conn: Connection, rows: list[SimpleNamespace], edge: ColumnElement[bool]) -> None:
     """Add to `rows` (`_rollup_parts`) the entries matching `edge` (a partial day): one
     grouped read, folded here (the parts' own statement, over a materialised CTE, took
@@ -555,15 +630,15 @@ def _add_entries(conn: Connection, rows: list[SimpleNamespace], edge: ColumnElem
 
 
 def _runs(conn: Connection, principal: Principal, request: Any, whole: Any,
-          edges: list[ColumnElement[bool]]) -> int:
+          edges: list[ColumnElement[bool]], family: "Family") -> int:
     """The distinct runs of the matching entries."""
     if set(_active(request)) <= set(_DATES):
         # Every run holds at least one entry of its own organization and user (ingest
         # creates it with its first entry): with no filter but dates, the runs in scope
         # that act in the range are the answer (all of them without dates: `run_days`).
         return runs_between(conn, principal, request.start_date, request.end_date)
-    r = rollup_runs.c
-    in_whole_days = condition(conn, principal, whole, rollup_runs)
+    r = family.runs.c
+    in_whole_days = condition(conn, principal, whole, family.runs, grain=family.runs_grain)
     if not edges:
         return int(conn.execute(select(func.count(r.run_id.distinct())).where(in_whole_days)).scalar_one())
     every: Select = union(select(r.run_id).where(in_whole_days),
@@ -580,19 +655,21 @@ def stats_rows(conn: Connection, principal: Principal, request: Any,
     entries, for the percentiles: exact, from the duration buckets and then the entries of
     one bucket (`_percentile`)."""
     split = split_days(request)
-    if split is None or not all(answerable(split[0], table) for table in ROLLUP_TABLES):
+    family = None if split is None else _family(split[0])
+    if family is None:
         return None
     whole, edges = split
     edge_conditions = _edge_conditions(conn, principal, edges)
-    rows = _rollup_parts(conn, principal, whole)
+    rows = family.parts(conn, principal, whole)
     for edge in edge_conditions:
         _add_entries(conn, rows, edge)
-    runs = _runs(conn, principal, request, whole, edge_conditions)
-    buckets = _duration_buckets(conn, principal, whole, edge_conditions)
+    runs = _runs(conn, principal, request, whole, edge_conditions, family)
+    buckets = _duration_buckets(conn, principal, whole, edge_conditions, family)
     n = rows[0].n
     p50 = _percentile(conn, raw, buckets, (n * 50 + 99) // 100) if n else None
     p95 = _percentile(conn, raw, buckets, (n * 95 + 99) // 100) if n else None
-    rows.append(SimpleNamespace(part=_SCALARS, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95))
+    rows.append(SimpleNamespace(part=_SCALARS, key=None, day=None, n=int(runs), cost=None, c1=p50, c2=p95,
+                                buckets=buckets))
     return rows
 
 

@@ -18,6 +18,7 @@ function (or a `@compiles` construct, tested compiled for both):
 from __future__ import annotations
 
 import json
+import zlib
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -288,9 +289,12 @@ def bulk_upsert(conn: Connection, table: Table, columns: Sequence[str], rows: Se
                 + ", ".join(f'"{name}" = {expression}' for name, expression in updates.items()))
     if is_postgresql(conn):
         # COPY into a session temp table, then one INSERT ... SELECT: row-by-row upserts
-        # kept the server busier than the whole rest of an ingest.
-        staging = f"staging_{table.name}"
-        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {staging} (LIKE {table.name}) ON COMMIT DELETE ROWS")
+        # kept the server busier than the whole rest of an ingest. The temp table holds
+        # the written columns only and is named for them: a session outlives a migration
+        # that changes the table's columns.
+        staging = f"staging_{table.name}_{zlib.crc32(quoted.encode()):08x}"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS "
+                             f"AS SELECT {quoted} FROM {table.name} WITH NO DATA")
         conn.exec_driver_sql(f"TRUNCATE {staging}")
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY {staging} ({quoted}) FROM STDIN") as copy:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from functools import partial
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
@@ -519,7 +520,8 @@ def test_stats_read_rollups_not_entries_when_they_can(ledger, monkeypatch):  # t
     """Scope, agent and whole days: the rollups answer; only a percentile in a bucket wider
     than 1 ms reads entries, and only that bucket's range, and the runs that span several
     days look up their own entries in the range. A range starting within a day reads the
-    entries of that day only, the rollups for the rest. Other filters read the entries."""
+    entries of that day only, the rollups for the rest. A range within one day reads the
+    entries."""
     me = _owner(ledger, "alice", "acme")
     ledger.ingest(_rows(me, [{"duration_ms": d * 7} for d in range(300)]))
     stats, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-01-01"))
@@ -534,12 +536,44 @@ def test_stats_read_rollups_not_entries_when_they_can(ledger, monkeypatch):  # t
     assert any("rollup_outcomes" in s for s in statements)
     monkeypatch.setattr("ledger_core.rollups.read.stats_rows", lambda *args: None)
     assert stats == ledger.stats(me, start_date="2024-01-01T00:00:01Z")
-    _, statements = _selects(ledger, lambda: ledger.stats(me, pii_detected=True))
+    _, statements = _selects(ledger, lambda: ledger.stats(me, start_date="2024-03-01T01:00:00Z",
+                                                          end_date="2024-03-01T23:00:00Z"))
     assert not any("rollup_" in s for s in statements)
 
 
+def test_risk_and_compliance_filters_read_their_rollups(ledger):  # type: ignore[no-untyped-def]
+    """Stats and the duration chart with a risk or compliance filter come from the rollups
+    per risk level and compliance profile (migration 0021): the entries are read only for a
+    percentile's bucket and a chart edge inside a bucket, over that bucket's range; the
+    figures equal those read from the entries."""
+    me = _owner(ledger, "alice", "acme")
+    pii = {"policy_id": "P", "policy_version": "1", "decision": "allow", "data_classification": "confidential",
+           "regulatory_frameworks": ["GDPR"], "retention_until": "2030-01-01", "reviewed_by": None}
+    assert ledger.ingest(_rows(me, [{"duration_ms": d * 7, "risk_level": ("low", "high", "critical")[d % 3],
+                              "cost_usd": f"0.{d:03d}", "outcome": ("success", "error", "blocked")[d % 5 % 3],
+                              "compliance": {**pii, "pii_detected": d % 4 == 0}} for d in range(300)])).added == 300
+    for params in ({"min_risk": "high"}, {"pii_detected": True}, {"risk_level": "critical", "pii_detected": True}):
+        view, statements = _selects(ledger, partial(ledger.stats_view, me, **params))
+        on_entries = [s for s in statements if "ledger_entries" in s]
+        assert any("rollup_compliance_runs" in s for s in statements)
+        assert any("rollup_compliance_durations" in s for s in statements)
+        assert on_entries and all("duration_ms >=" in s for s in on_entries)
+        with_entries = _from_entries(ledger, me, params)
+        assert view == with_entries and view.stats.total_actions > 0
+    assert view.stats.total_actions == 25 and view.stats.by_risk_level["critical"] == 25
+
+
+def _from_entries(ledger, principal, params):  # type: ignore[no-untyped-def]
+    """`stats_view` read from the entries (the rollups out of the way)."""
+    from unittest import mock
+
+    with mock.patch("ledger_core.rollups.read.stats_rows", lambda *args: None), \
+            mock.patch("ledger_core.rollups.read.durations_below", lambda *args: None):
+        return ledger.stats_view(principal, **params)
+
+
 def test_the_stats_page_reads_the_entries_once(ledger):  # type: ignore[no-untyped-def]
-    """With a risk filter the stats come from the entries: `stats_view` counts the duration
+    """Within one day the stats come from the entries: `stats_view` counts the duration
     buckets in the same statement (one read of the entries, not two), each duration in the
     bucket its edges give (an edge belongs to the bucket above it), and gives what
     `stats` and `duration_histogram` give one by one."""
@@ -548,14 +582,15 @@ def test_the_stats_page_reads_the_entries_once(ledger):  # type: ignore[no-untyp
     ledger.ingest(_rows(me, [{"duration_ms": d, "risk_level": ("high", "critical")[i % 2]}
                              for i, d in enumerate(risky)]
                   + [{"duration_ms": d} for d in (5, 70_000, 120)]))  # low risk: left out
-    view, statements = _selects(ledger, lambda: ledger.stats_view(me, min_risk="high"))
+    day = {"start_date": "2024-03-01T06:00:00Z", "end_date": "2024-03-01T18:00:00Z"}
+    view, statements = _selects(ledger, lambda: ledger.stats_view(me, min_risk="high", **day))
     assert len([s for s in statements if "ledger_entries" in s]) == 1
     assert {b.label: b.count for b in view.durations if b.count} == {
         "< 10 ms": 2, "10–50 ms": 2, "50–100 ms": 2, "100–250 ms": 1, "30–60 s": 1, "≥ 60 s": 2}
     assert view.stats.total_actions == 10 and view.stats.p50_duration_ms == 50
-    assert view.stats == ledger.stats(me, min_risk="high")
-    assert view.durations == ledger.duration_histogram(me, min_risk="high")
-    nothing = ledger.stats_view(me, risk_level="medium")
+    assert view.stats == ledger.stats(me, min_risk="high", **day)
+    assert view.durations == ledger.duration_histogram(me, min_risk="high", **day)
+    nothing = ledger.stats_view(me, risk_level="medium", **day)
     assert nothing.stats.total_actions == 0 and len(nothing.durations) == 12
     assert not any(b.count for b in nothing.durations)
     whole = ledger.stats_view(me)  # the rollups answer both

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import random
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ledger_core.rollups.maintain import backfill, backfill_compliance, backfill_counts
 from ledger_core.store.schema import (
@@ -11,7 +12,6 @@ from ledger_core.store.schema import (
     compliance_profiles,
     rollup_action_outcomes,
     rollup_actions,
-    rollup_compliance,
 )
 from tests.core.rollups.test_read import PEOPLE, _entries
 
@@ -72,23 +72,42 @@ def test_counts_backfill_equals_what_ingest_kept(ledger):  # type: ignore[no-unt
     assert _contents(ledger)["rollup_action_outcomes"] == kept
 
 
-def test_compliance_backfill_equals_what_ingest_kept(ledger):  # type: ignore[no-untyped-def]
-    """Migration 0018's backfill: the same rows and profiles as ingest keeps, in chunks
-    of groups that the upsert adds up."""
+def test_compliance_backfills_equal_what_ingest_kept(databases, monkeypatch):  # type: ignore[no-untyped-def]
+    """Migration 0021 down and up: its downgrade refills 0018's count-only rollup_compliance
+    (`backfill_compliance`, in chunks of groups that the upsert adds up), its upgrade the
+    measured one and the runs and duration buckets per risk level and profile
+    (`backfill`): the same rows and profiles as ingest keeps."""
+    from alembic import command
+
+    from ledger_core import Ledger
+    from ledger_core.store import migrate
+    from ledger_core.store.db import make_engine
+
+    engine = make_engine(databases.url("migrate_0021"))
+    ledger = Ledger(engine=engine, rate_limits=None)
+    ledger.init()
     for name, org, role in PEOPLE:
         ledger.add_user(name, org_id=org, role=role)
     rng = random.Random(12)
     ledger.ingest(_entries(rng, 300))
     ledger.ingest(_entries(rng, 150))
-    with ledger.engine.connect() as conn:
+    with engine.connect() as conn:
         profiles = sorted(tuple(map(str, row)) for row in conn.execute(select(compliance_profiles)))
-    kept = _contents(ledger)["rollup_compliance"]
-    assert {row[0] for row in kept} == {"day", "month"} and len(kept) > 300
-    assert len(profiles) > 20 and {row[8] for row in kept} > {""}  # with and without compliance
-    with ledger.engine.begin() as conn:
-        conn.execute(rollup_compliance.delete())
+    kept = _contents(ledger)
+    compliance = kept["rollup_compliance"]
+    assert {row[0] for row in compliance} == {"day", "month"} and len(compliance) > 300
+    assert len(profiles) > 20 and {row[8] for row in compliance} > {""}  # with and without compliance
+    assert {row[0] for row in kept["rollup_compliance_runs"]} == {"day"} and kept["rollup_compliance_durations"]
+    monkeypatch.setattr("ledger_core.rollups.maintain.backfill_compliance", partial(backfill_compliance, chunk=37))
+    config = migrate.alembic_config()
+    with engine.begin() as conn:
         conn.execute(compliance_profiles.delete())
-        assert backfill_compliance(conn, chunk=37) == len(kept)
-    assert _contents(ledger)["rollup_compliance"] == kept
-    with ledger.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0020")
+        counted = sorted(tuple(map(str, row)) for row in conn.execute(text("SELECT * FROM rollup_compliance")))
+    assert counted == sorted(row[:10] for row in compliance)
+    migrate.upgrade(engine)
+    assert _contents(ledger) == kept
+    with engine.connect() as conn:
         assert sorted(tuple(map(str, row)) for row in conn.execute(select(compliance_profiles))) == profiles
+    engine.dispose()

@@ -18,7 +18,7 @@ from ledger_core.read.filters import where
 from ledger_core.read.scope import scope_clause
 from ledger_core.rollups import read as rollup_read
 from ledger_core.rollups.buckets import bucket_of, width_of
-from ledger_core.store.schema import ROLLUP_TABLES, ledger_entries
+from ledger_core.store.schema import ledger_entries
 from tests.helpers import statements_run
 
 PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org_admin"),
@@ -106,13 +106,13 @@ def _random_filters(rng: random.Random, *, query: bool) -> dict[str, Any]:
         params["action_name"] = rng.choice(ACTIONS)
     if query and rng.random() < 0.4:
         params["search"] = rng.choice(SEARCHES)
-    if query and rng.random() < 0.2:
+    if rng.random() < 0.2:  # the compliance filters: a query's and the stats'
         params["decision"] = rng.choice(["allow", "deny", "review"])
-    if query and rng.random() < 0.2:
+    if rng.random() < 0.2:
         params["pii_detected"] = rng.choice(["true", "false"])
-    if query and rng.random() < 0.15:
+    if rng.random() < 0.15:
         params["regulatory_framework"] = rng.choice([*FRAMEWORKS, "ISO"])
-    if query and rng.random() < 0.15:
+    if rng.random() < 0.15:
         params["data_classification"] = ",".join(rng.sample(["public", "internal", "confidential"], 2))
     return params
 
@@ -130,29 +130,32 @@ def _raw_stats(ledger, monkeypatch, principal, params):  # type: ignore[no-untyp
         return ledger.stats(principal, **params)
 
 
-def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    """(requests the rollups answered, of which those with partial days at an edge)."""
-    answered = split = 0
+def _check_stats(ledger, monkeypatch, people, rng, rounds: int) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """(requests the rollups answered, of which those with partial days at an edge, and
+    those with a risk or compliance filter)."""
+    answered = split = profiled = 0
     for round_ in range(rounds):
         params = _random_filters(rng, query=False) if round_ else {}  # the whole history first
         parts = rollup_read.split_days(StatsRequest.parse(**params))
-        eligible = parts is not None and all(rollup_read.answerable(parts[0], t) for t in ROLLUP_TABLES)
+        family = None if parts is None else rollup_read._family(parts[0])
+        eligible = family is not None
         for principal in people:
             answered += eligible
             split += eligible and bool(parts[1])  # type: ignore[index]
+            profiled += family is rollup_read.FAMILIES[1]
             assert ledger.stats(principal, **params) == _raw_stats(ledger, monkeypatch, principal, params), (
                 principal.user_id, params)
-    return answered, split
+    return answered, split, profiled
 
 
 def test_stats_from_rollups_equal_stats_from_entries(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
     rng = random.Random(8)
     ledger.ingest(_entries(rng, 500))
-    answered, split = _check_stats(ledger, monkeypatch, people, rng, 40)
-    assert answered > 80 and split > 30
+    answered, split, profiled = _check_stats(ledger, monkeypatch, people, rng, 40)
+    assert answered > 80 and split > 30 and profiled > 30
     ledger.ingest(_entries(rng, 200))  # more, some in the same runs' periods: never stale
-    answered, split = _check_stats(ledger, monkeypatch, people, rng, 30)
-    assert answered > 20 and split > 6
+    answered, split, profiled = _check_stats(ledger, monkeypatch, people, rng, 30)
+    assert answered > 20 and split > 6 and profiled > 20
 
 
 def test_a_range_from_within_a_day_counts_the_runs_begun_earlier_that_day(ledger, people, monkeypatch):  # type: ignore[no-untyped-def]
