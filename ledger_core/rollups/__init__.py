@@ -1,7 +1,7 @@
 """Rollups: per-period aggregates of the ledger, kept in the same transaction as ingest.
 
-Six tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and "month"),
-organization, user, period and a few keys:
+Eight tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and
+"month"), organization, user, period and a few keys:
 
 - `rollup_outcomes` (agent, outcome): count, exact cost, duration sum, first and last
   timestamp, count per risk level;
@@ -15,15 +15,20 @@ organization, user, period and a few keys:
 - `rollup_compliance` (agent, action name, outcome, risk level, compliance profile):
   count, for the compliance summary and the totals of a compliance filter, or of a risk
   filter with a search or an action name (a risk filter otherwise adds up
-  `rollup_outcomes`' counts per risk level); `profiles`: a profile is what those filters
-  read of an entry's compliance metadata.
+  `rollup_outcomes`' counts per risk level), and `rollup_outcomes`' measures, for the
+  stats of a risk or compliance filter; `profiles`: a profile is what those filters read
+  of an entry's compliance metadata;
+- `rollup_compliance_runs` (agent, risk level, profile, run id; day rows only) and
+  `rollup_compliance_durations` (agent, risk level, profile, duration bucket): count, the
+  distinct runs and the percentiles of those stats, and their duration chart.
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
 never stale); `maintain.backfill` builds them from existing entries (migration 0007),
 `maintain.backfill_counts` a count-only one in two grouped inserts (migration 0010).
 `read` answers stats, query totals and facets from them when every filter of the request
-is on the allowlist (`read.ROLLUP_FILTERS`: agent; for counts, outcome, action name,
-search, risk and compliance, alone or together); a range that starts or ends within a
+is on the allowlist (`read.ROLLUP_FILTERS`: agent, risk and compliance; for counts,
+outcome, action name and search too, alone or together; the stats read the tables of the
+first of `read.FAMILIES` that answers); a range that starts or ends within a
 day reads its whole days from them and its partial days from the entries
 (`read.split_days`); anything else goes to the raw table. Whole months come from month
 rows, the remaining days from day rows, so a whole-ledger request reads a few thousand

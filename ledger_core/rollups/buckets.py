@@ -9,6 +9,8 @@ durations); integer arithmetic only, so every process and both databases agree.
 """
 from __future__ import annotations
 
+from ..contract.stats import DURATION_EDGES_MS
+
 _EXACT_BELOW = 16
 _PER_OCTAVE_BITS = 3  # 8 buckets per power of two
 
@@ -26,6 +28,30 @@ def width_of(lower: int) -> int:
     if lower < _EXACT_BELOW:
         return 1
     return 1 << (lower.bit_length() - 1 - _PER_OCTAVE_BITS)
+
+
+def chart_bucket_of(duration_ms: int) -> int:
+    """The lower end of `duration_ms`'s bucket when the buckets are split at the Stats
+    page's chart edges (`DURATION_EDGES_MS`), as `rollup_compliance_durations` keeps them:
+    a chart edge inside a bucket starts a bucket of its own, so that the chart adds up
+    whole buckets and reads no entries (at most one edge falls inside a bucket: they are
+    2x apart or more, a bucket at most 1/8 wide)."""
+    lower = bucket_of(duration_ms)
+    for edge in DURATION_EDGES_MS:
+        if lower < edge <= duration_ms:
+            return edge
+    return lower
+
+
+def chart_width_of(lower: int) -> int:
+    """The number of integer durations in the `chart_bucket_of` bucket that starts at
+    `lower`."""
+    base = bucket_of(lower)
+    end = base + width_of(base)
+    for edge in DURATION_EDGES_MS:
+        if lower < edge < end:
+            return edge - lower
+    return end - lower
 
 
 def locate(counts: list[tuple[int, int]], rank: int) -> tuple[int, int] | None:

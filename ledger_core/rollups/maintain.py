@@ -29,7 +29,7 @@ from ..store.schema import (
 )
 from ..store.types import COST_SCALE, format_decimal
 from . import profiles
-from .buckets import bucket_of
+from .buckets import bucket_of, chart_bucket_of
 
 RISK_COLUMNS = tuple(f"risk_{level}" for level in RISK_LEVELS)
 """rollup_outcomes' count of entries per risk level."""
@@ -76,6 +76,7 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
         whole, frac = cost_parts(e["cost_usd"])
         moment, duration, agent = e["timestamp"], e["duration_ms"], e["agent_id"]
         org, user, run, bucket = e["org_id"], e["user_id"], e["run_id"], bucket_of(duration)
+        chart_bucket = chart_bucket_of(duration)
         risk = 6 + _RISK_INDEX[e["risk_level"]]
         profile = e["_profile"]
         if (digest := digests.get(profile)) is None:
@@ -124,7 +125,7 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
                     row[4] = moment
                 elif moment > row[5]:
                     row[5] = moment
-            key = (*scope, e["risk_level"], digest, bucket)
+            key = (*scope, e["risk_level"], digest, chart_bucket)
             compliance_durations[key] = compliance_durations.get(key, 0) + 1
     uuid_form, instant_form, _ = stored_forms(conn)
     if rollup_outcomes in tables:
