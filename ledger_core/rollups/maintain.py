@@ -158,9 +158,16 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
         _upsert(conn, rollup_compliance_durations, [(*key, n) for key, n in compliance_durations.items()], ("n",))
 
 
+def key_columns(table: Table) -> list[str]:
+    """A rollup's key columns in the table's order (grain, organization, user, period,
+    then its own keys), which is how `record` builds its rows whatever the order of the
+    primary key."""
+    return [c.name for c in table.columns if c.primary_key]
+
+
 def _upsert(conn: Connection, table: Table, rows: list[tuple[Any, ...]], measures: tuple[str, ...],
             raw: frozenset[str] = frozenset()) -> None:
-    keys = [c.name for c in table.primary_key.columns]
+    keys = key_columns(table)
     updates = {}
     for name in measures:
         stored, new = f"{table.name}.{name}", f"excluded.{name}"
@@ -207,7 +214,7 @@ def backfill_counts(conn: Connection, table: Table) -> int:
     number of rows in the table. Much faster than `backfill` at millions of entries (no Python
     per entry), and exact for such a table: its count is the only measure."""
     le = ledger_entries
-    keys = [c.name for c in table.primary_key.columns][4:]
+    keys = key_columns(table)[4:]
     day = day_of(le.c.timestamp)
     columns = ["grain", "org_id", "user_id", "period", *keys, "n"]
     by_day = (select(literal("day"), le.c.org_id, le.c.user_id, day, *[le.c[k] for k in keys], func.count())
@@ -220,7 +227,7 @@ def _months_from_days(conn: Connection, table: Table) -> int:
     """Add up the day rows of a count-only rollup into its month rows; returns the number
     of rows in the table."""
     t = table.c
-    keys = [c.name for c in table.primary_key.columns][4:]
+    keys = key_columns(table)[4:]
     month = func.substr(t.period, 1, 7)
     by_month = (select(literal("month"), t.org_id, t.user_id, month, *[t[k] for k in keys], func.sum(t.n))
                 .where(t.grain == "day").group_by(t.org_id, t.user_id, month, *[t[k] for k in keys]))

@@ -235,7 +235,7 @@ def _days(request: Any) -> tuple[date | None, date | None]:
 def _scope_and_filters(conn: Connection, principal: Principal, request: Any,
                        table: Table) -> list[ColumnElement[bool]]:
     """The caller's scope and every filter of `request` but its dates, on `table`. The
-    rollups per risk level and profile whose index leads with the risk level get every
+    rollups per risk level and profile whose key leads with the risk level get every
     level named when no risk filter does (a superuser's runs of review + GDPR at 1M
     actions on SQLite: a scan of the table, 92 ms, or ranges of the index, 35 ms)."""
     active_filters = _active(request)

@@ -30,6 +30,9 @@ def _name():
     return sa.String(length=200).with_variant(sa.String(length=200, collation='C'), 'postgresql')
 
 
+_BY_PROFILE = ('grain', 'risk_level', 'profile', 'org_id', 'user_id', 'period', 'agent_id')
+
+
 def _scope():
     return [sa.Column('grain', sa.String(length=5), nullable=False),
             sa.Column('org_id', sa.String(length=64), nullable=False),
@@ -89,32 +92,25 @@ def upgrade() -> None:
                     sa.Column('profile', sa.String(length=32), nullable=False),
                     sa.Column('run_id', sa.Uuid(), nullable=False),
                     sa.Column('n', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint('grain', 'org_id', 'user_id', 'period', 'agent_id', 'risk_level',
-                                            'profile', 'run_id', name=op.f('pk_rollup_compliance_runs')))
+                    sa.PrimaryKeyConstraint(*_BY_PROFILE, 'run_id', name=op.f('pk_rollup_compliance_runs')))
     op.create_table('rollup_compliance_durations', *_scope(),
                     sa.Column('agent_id', _name(), nullable=False),
                     sa.Column('risk_level', sa.String(length=16), nullable=False),
                     sa.Column('profile', sa.String(length=32), nullable=False),
                     sa.Column('bucket', sa.BigInteger(), nullable=False),
                     sa.Column('n', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint('grain', 'org_id', 'user_id', 'period', 'agent_id', 'risk_level',
-                                            'profile', 'bucket', name=op.f('pk_rollup_compliance_durations')))
+                    sa.PrimaryKeyConstraint(*_BY_PROFILE, 'bucket', name=op.f('pk_rollup_compliance_durations')))
     from ledger_core.rollups.maintain import backfill
     from ledger_core.store.schema import rollup_compliance, rollup_compliance_durations, rollup_compliance_runs
 
     backfill(op.get_bind(), [rollup_compliance, rollup_compliance_runs, rollup_compliance_durations])
     _index_compliance(measures=True)
-    op.create_index('ix_rollup_compliance_runs_profile', 'rollup_compliance_runs',
-                    ['grain', 'risk_level', 'profile', 'period', 'org_id', 'user_id', 'agent_id', 'run_id'],
-                    unique=False)
-    op.create_index('ix_rollup_compliance_durations_profile', 'rollup_compliance_durations',
-                    ['grain', 'risk_level', 'profile', 'period', 'org_id', 'user_id', 'agent_id', 'bucket', 'n'],
-                    unique=False)
+    op.create_index('ix_rollup_compliance_durations_counts', 'rollup_compliance_durations',
+                    [*_BY_PROFILE, 'bucket', 'n'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_rollup_compliance_durations_profile', table_name='rollup_compliance_durations')
-    op.drop_index('ix_rollup_compliance_runs_profile', table_name='rollup_compliance_runs')
+    op.drop_index('ix_rollup_compliance_durations_counts', table_name='rollup_compliance_durations')
     op.drop_table('rollup_compliance_durations')
     op.drop_table('rollup_compliance_runs')
     _rebuild_compliance(measures=False)
