@@ -86,9 +86,13 @@ def known(conn: Connection) -> dict[str, Profile | None]:
     return found
 
 
-def clause(conn: Connection, table: Table, name: str, value: Any) -> ColumnElement[bool]:
-    """The compliance filter `name` = `value` on a rollup keyed by profile."""
-    digests = sorted(key for key, profile in known(conn).items() if matches(profile, name, value))
+def clause(conn: Connection, table: Table, filters: Mapping[str, Any]) -> ColumnElement[bool]:
+    """The compliance filters (name: value, all of them) on a rollup keyed by profile, as
+    one `profile IN (...)`: PostgreSQL reads one such list as ranges of an index led by
+    the profile, where two lists were filters on every row of the range before them (the
+    runs and the duration buckets of review + GDPR at 1M actions: 67 + 150 ms)."""
+    digests = sorted(key for key, profile in known(conn).items()
+                     if all(matches(profile, name, value) for name, value in filters.items()))
     return table.c.profile.in_(digests) if digests else false()
 
 
