@@ -234,10 +234,12 @@ def _days(request: Any) -> tuple[date | None, date | None]:
 
 def _scope_and_filters(conn: Connection, principal: Principal, request: Any,
                        table: Table) -> list[ColumnElement[bool]]:
-    """The caller's scope and every filter of `request` but its dates, on `table`. The
-    rollups per risk level and profile whose key leads with the risk level get every
-    level named when no risk filter does (a superuser's runs of review + GDPR at 1M
-    actions on SQLite: a scan of the table, 92 ms, or ranges of the index, 35 ms)."""
+    """The caller's scope and every filter of `request` but its dates, on `table`: the
+    compliance filters as one list of the profiles that pass them all
+    (`profiles.clause`). The rollups per risk level and profile whose key leads with the
+    risk level get every level named when no risk filter does (a superuser's runs of
+    review + GDPR at 1M actions on SQLite: a scan of the table, 92 ms, or ranges of the
+    index, 35 ms)."""
     active_filters = _active(request)
     compliance = {name: value for name, value in active_filters.items() if name in profiles.FILTERS}
     clauses = [scope_clause(principal, table), *[ROLLUP_FILTERS[name][1](conn, table, value)
@@ -360,20 +362,20 @@ def _cost(whole: Any, frac: Any) -> Decimal | None:
 
 
 def _percentile(conn: Connection, raw: ColumnElement[bool], buckets: list[tuple[int, int]], rank: int,
-                width_of: Callable[[int], int] = width_of) -> int | None:
-    """The exact nearest-rank duration: the buckets give the one that holds it and its rank
-    there; a bucket wider than 1 ms is then read from the entries, only over its range,
-    from its nearer end (a superuser's p50 at 10M actions skipped up to 450,000 index
-    entries of its bucket from the low end)."""
+                width: Callable[[int], int]) -> int | None:
+    """The exact nearest-rank duration: the buckets (each `width(lower)` wide) give the
+    one that holds it and its rank there; a bucket wider than 1 ms is then read from the
+    entries, only over its range, from its nearer end (a superuser's p50 at 10M actions
+    skipped up to 450,000 index entries of its bucket from the low end)."""
     found = locate(buckets, rank)
     if found is None:
         return None
     lower, within = found
-    if width_of(lower) == 1:
+    if width(lower) == 1:
         return lower
     size = sum(count_ for bucket, count_ in buckets if bucket == lower)
     duration = ledger_entries.c.duration_ms
-    in_bucket = select(duration).where(raw, duration >= lower, duration < lower + width_of(lower)).limit(1)
+    in_bucket = select(duration).where(raw, duration >= lower, duration < lower + width(lower)).limit(1)
     if within - 1 <= size - within:
         return conn.execute(in_bucket.order_by(duration).offset(within - 1)).scalar()
     return conn.execute(in_bucket.order_by(duration.desc()).offset(size - within)).scalar()
@@ -403,9 +405,10 @@ def durations_below(conn: Connection, principal: Principal, request: Any, raw: C
     """(matching entries, how many of them took less than each edge in ms) from the
     duration buckets (`buckets`: those `stats_rows` read for the same request, or read
     here), or None when the request is not answerable. Exact: a bucket wholly below an
-    edge counts whole; the one an edge falls inside (`bucket_of(edge) < edge`) counts its
-    entries below the edge, read from the entries of that part of the bucket only (`raw`,
-    the request's condition on the entries; an index in duration order)."""
+    edge counts whole; the one an edge falls inside (`family.bucket(edge) < edge`, never
+    for the buckets per profile, which start at the edges) counts its entries below the
+    edge, read from the entries of that part of the bucket only (`raw`, the request's
+    condition on the entries; an index in duration order)."""
     split = split_days(request)
     family = None if split is None else _family(split[0])
     if family is None:
@@ -580,8 +583,8 @@ class Family:
 FAMILIES = (
     Family(_rollup_parts, (rollup_outcomes, rollup_actions), rollup_runs, rollup_durations),
     # A risk or compliance filter (migration 0021): the same figures per risk level and
-    # compliance profile, in more rows.
-    # Its buckets start at the chart's edges too: the chart reads no entries.
+    # compliance profile, in more rows; its buckets start at the chart's edges too, so
+    # the chart reads no entries.
     Family(_profiled_parts, (rollup_compliance,), rollup_compliance_runs, rollup_compliance_durations, "day",
            chart_bucket_of, chart_width_of),
 )

@@ -563,6 +563,18 @@ def test_risk_and_compliance_filters_read_their_rollups(ledger):  # type: ignore
     assert view.stats.total_actions == 25 and view.stats.by_risk_level["critical"] == 25
 
 
+def test_a_percentile_in_a_bucket_split_at_a_chart_edge(ledger):  # type: ignore[no-untyped-def]
+    """The buckets per profile split 48-51 ms at the chart's 50 ms edge: the median of
+    48, 49, 49, 50, 51 lies at the top of the lower half, read from its upper end, which
+    is 49 (the whole bucket's upper end would give 51), as the entries say."""
+    me = _owner(ledger, "alice", "acme")
+    ledger.ingest(_rows(me, [{"duration_ms": d, "risk_level": "high"} for d in (48, 49, 49, 50, 51)]
+                  + [{"duration_ms": d} for d in (1, 2, 3, 200)]))
+    stats = ledger.stats(me, min_risk="high")
+    assert (stats.total_actions, stats.p50_duration_ms, stats.p95_duration_ms) == (5, 49, 51)
+    assert ledger.stats_view(me, min_risk="high") == _from_entries(ledger, me, {"min_risk": "high"})
+
+
 def _from_entries(ledger, principal, params):  # type: ignore[no-untyped-def]
     """`stats_view` read from the entries (the rollups out of the way)."""
     from unittest import mock
