@@ -86,18 +86,7 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
         compliance_runs[key] = compliance_runs.get(key, 0) + 1
         for grain, period in (("day", moment[:10]), ("month", moment[:7])):
             scope = (grain, org, user, period, agent)
-            row = outcomes.get(key := (*scope, e["outcome"]))
-            if row is None:
-                row = outcomes[key] = [0, 0, 0, 0, moment, moment, 0, 0, 0, 0]
-            row[0] += 1
-            row[1] += whole
-            row[2] += frac
-            row[3] += duration
-            if moment < row[4]:
-                row[4] = moment
-            elif moment > row[5]:
-                row[5] = moment
-            row[risk] += 1
+            _measured(outcomes, (*scope, e["outcome"]), whole, frac, duration, moment)[risk] += 1
             row = actions.get(key := (*scope, e["action_name"]))
             if row is None:
                 actions[key] = [1, whole, frac]
@@ -113,18 +102,7 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
             durations[key] = durations.get(key, 0) + 1
             key = (grain, org, user, period, ALL_AGENTS, bucket)
             durations[key] = durations.get(key, 0) + 1
-            row = compliance.get(key := (*scope, *profiled))
-            if row is None:
-                compliance[key] = [1, whole, frac, duration, moment, moment]
-            else:
-                row[0] += 1
-                row[1] += whole
-                row[2] += frac
-                row[3] += duration
-                if moment < row[4]:
-                    row[4] = moment
-                elif moment > row[5]:
-                    row[5] = moment
+            _measured(compliance, (*scope, *profiled), whole, frac, duration, moment, risks=False)
             key = (*scope, e["risk_level"], digest, chart_bucket)
             compliance_durations[key] = compliance_durations.get(key, 0) + 1
     uuid_form, instant_form, _ = stored_forms(conn)
@@ -156,6 +134,24 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
                 raw=frozenset({"run_id"}))
     if rollup_compliance_durations in tables:
         _upsert(conn, rollup_compliance_durations, [(*key, n) for key, n in compliance_durations.items()], ("n",))
+
+
+def _measured(rows: dict[tuple, list[Any]], key: tuple, whole: int, frac: int, duration: int, moment: str, *,
+              risks: bool = True) -> list[Any]:
+    """Add an entry to the row of `key` in `rows` (`_MEASURES`: count, cost, duration,
+    first and last instant, then with `risks` a count per risk level) and return it."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = [0, 0, 0, 0, moment, moment, *([0] * len(RISK_COLUMNS) if risks else [])]
+    row[0] += 1
+    row[1] += whole
+    row[2] += frac
+    row[3] += duration
+    if moment < row[4]:
+        row[4] = moment
+    elif moment > row[5]:
+        row[5] = moment
+    return row
 
 
 def key_columns(table: Table) -> list[str]:

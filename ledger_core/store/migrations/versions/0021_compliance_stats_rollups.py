@@ -86,20 +86,15 @@ def _index_compliance(measures: bool) -> None:
 
 def upgrade() -> None:
     _rebuild_compliance(measures=True)
-    op.create_table('rollup_compliance_runs', *_scope(),
-                    sa.Column('agent_id', _name(), nullable=False),
-                    sa.Column('risk_level', sa.String(length=16), nullable=False),
-                    sa.Column('profile', sa.String(length=32), nullable=False),
-                    sa.Column('run_id', sa.Uuid(), nullable=False),
-                    sa.Column('n', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint(*_BY_PROFILE, 'run_id', name=op.f('pk_rollup_compliance_runs')))
-    op.create_table('rollup_compliance_durations', *_scope(),
-                    sa.Column('agent_id', _name(), nullable=False),
-                    sa.Column('risk_level', sa.String(length=16), nullable=False),
-                    sa.Column('profile', sa.String(length=32), nullable=False),
-                    sa.Column('bucket', sa.BigInteger(), nullable=False),
-                    sa.Column('n', sa.BigInteger(), nullable=False),
-                    sa.PrimaryKeyConstraint(*_BY_PROFILE, 'bucket', name=op.f('pk_rollup_compliance_durations')))
+    for name, last in (('rollup_compliance_runs', sa.Column('run_id', sa.Uuid(), nullable=False)),
+                       ('rollup_compliance_durations', sa.Column('bucket', sa.BigInteger(), nullable=False))):
+        op.create_table(name, *_scope(),
+                        sa.Column('agent_id', _name(), nullable=False),
+                        sa.Column('risk_level', sa.String(length=16), nullable=False),
+                        sa.Column('profile', sa.String(length=32), nullable=False),
+                        last,
+                        sa.Column('n', sa.BigInteger(), nullable=False),
+                        sa.PrimaryKeyConstraint(*_BY_PROFILE, last.name, name=op.f(f'pk_{name}')))
     from ledger_core.rollups.maintain import backfill
     from ledger_core.store.schema import rollup_compliance, rollup_compliance_durations, rollup_compliance_runs
 
