@@ -1,7 +1,7 @@
 """Rollups: per-period aggregates of the ledger, kept in the same transaction as ingest.
 
-Eight tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and
-"month"), organization, user, period and a few keys:
+Nine tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" and
+"month", or "day" only where said), organization, user, period and a few keys:
 
 - `rollup_outcomes` (agent, outcome): count, exact cost, duration sum, first and last
   timestamp, count per risk level;
@@ -20,11 +20,15 @@ Eight tables (`store.schema.ROLLUP_TABLES`), each with a row per grain ("day" an
   of an entry's compliance metadata;
 - `rollup_compliance_runs` (agent, risk level, profile, run id; day rows only) and
   `rollup_compliance_durations` (agent, risk level, profile, duration bucket): count, the
-  distinct runs and the percentiles of those stats, and their duration chart.
+  distinct runs and the percentiles of those stats, and their duration chart;
+- `rollup_compliance_days` (risk level, profile; day rows only): count, exact cost,
+  errors, blocked actions, first and last timestamp, the daily series of those stats
+  (`rollup_compliance` with an agent filter, which this table does not keep).
 
 `maintain.record` adds a batch of stored entries to them (called by ingest, so they are
 never stale); `maintain.backfill` builds them from existing entries (migration 0007),
-`maintain.backfill_counts` a count-only one in two grouped inserts (migration 0010).
+`maintain.backfill_counts` a count-only one in two grouped inserts (migration 0010),
+`maintain.backfill_compliance_days` the daily series from `rollup_compliance` (0022).
 `read` answers stats, query totals and facets from them when every filter of the request
 is on the allowlist (`read.ROLLUP_FILTERS`: agent, risk and compliance; for counts,
 outcome, action name and search too, alone or together; the stats read the tables of the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Connection, Table, func, insert, literal, select
+from sqlalchemy import Connection, Table, case, func, insert, literal, select
 
 from ..contract.common import RISK_LEVELS
 from ..formats.wire import format_timestamp
@@ -21,6 +21,7 @@ from ..store.schema import (
     rollup_action_outcomes,
     rollup_actions,
     rollup_compliance,
+    rollup_compliance_days,
     rollup_compliance_durations,
     rollup_compliance_runs,
     rollup_durations,
@@ -38,7 +39,7 @@ ALL_AGENTS = ""
 agent id (never a real one: agent ids are not empty), so that a request without an agent
 reads a few rows per user and period."""
 _RISK_INDEX = {level: i for i, level in enumerate(RISK_LEVELS)}
-_SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", *RISK_COLUMNS)
+_SUMMED = ("n", "cost_whole", "cost_frac", "duration_ms", "errors", "blocked", *RISK_COLUMNS)
 _MEASURES = ("n", "cost_whole", "cost_frac", "duration_ms", "first_at", "last_at")
 """The measures of rollup_outcomes (with its counts per risk level) and rollup_compliance."""
 
@@ -134,6 +135,39 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
                 raw=frozenset({"run_id"}))
     if rollup_compliance_durations in tables:
         _upsert(conn, rollup_compliance_durations, [(*key, n) for key, n in compliance_durations.items()], ("n",))
+    if rollup_compliance_days in tables:
+        _upsert(conn, rollup_compliance_days,
+                [(*key, n, whole, frac, errors, blocked, instant_form(first), instant_form(last))
+                 for key, (n, whole, frac, errors, blocked, first, last) in _days(compliance).items()],
+                _DAY_MEASURES, raw=frozenset({"first_at", "last_at"}))
+
+
+_DAY_MEASURES = ("n", "cost_whole", "cost_frac", "errors", "blocked", "first_at", "last_at")
+"""The measures of rollup_compliance_days: a day's count, cost, errors, blocked actions and
+first and last instant."""
+
+
+def _days(compliance: dict[tuple, list[Any]]) -> dict[tuple, list[Any]]:
+    """rollup_compliance_days' rows (`_DAY_MEASURES`) folded from rollup_compliance's day
+    rows of a batch (keyed grain, organization, user, period, agent, action name, outcome,
+    risk level, profile), which hold fewer rows than the batch has entries."""
+    days: dict[tuple, list[Any]] = {}
+    for (grain, org, user, period, _, _, outcome, risk, digest), (n, whole, frac, _, first, last) in compliance.items():
+        if grain != "day":
+            continue
+        row = days.get(key := (grain, org, user, period, risk, digest))
+        if row is None:
+            row = days[key] = [0, 0, 0, 0, 0, first, last]
+        row[0] += n
+        row[1] += whole
+        row[2] += frac
+        if outcome == "error":
+            row[3] += n
+        elif outcome == "blocked":
+            row[4] += n
+        row[5] = min(row[5], first)
+        row[6] = max(row[6], last)
+    return days
 
 
 def _measured(rows: dict[tuple, list[Any]], key: tuple, whole: int, frac: int, duration: int, moment: str, *,
@@ -229,6 +263,22 @@ def _months_from_days(conn: Connection, table: Table) -> int:
                 .where(t.grain == "day").group_by(t.org_id, t.user_id, month, *[t[k] for k in keys]))
     conn.execute(insert(table).from_select(["grain", "org_id", "user_id", "period", *keys, "n"], by_month))
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def backfill_compliance_days(conn: Connection) -> int:
+    """Fill an empty `rollup_compliance_days` from `rollup_compliance`'s day rows (migration
+    0022) in one grouped insert: exact, as its measures add up (and its instants are the
+    least and greatest) over the agents, actions and outcomes that rollup_compliance also
+    keeps apart. Returns the number of rows in the table."""
+    c = rollup_compliance.c
+    keys = [c.grain, c.org_id, c.user_id, c.period, c.risk_level, c.profile]
+    grouped = (select(*keys, func.sum(c.n), func.sum(c.cost_whole), func.sum(c.cost_frac),
+                      *[func.sum(case((c.outcome == outcome, c.n), else_=0)) for outcome in ("error", "blocked")],
+                      func.min(c.first_at), func.max(c.last_at))
+               .where(c.grain == "day").group_by(*keys))
+    conn.execute(insert(rollup_compliance_days).from_select(
+        [*[key.name for key in keys], *_DAY_MEASURES], grouped))
+    return conn.execute(select(func.count()).select_from(rollup_compliance_days)).scalar_one()
 
 
 def backfill_compliance(conn: Connection, chunk: int = 200_000) -> int:

@@ -38,6 +38,7 @@ from ..store.schema import (
     rollup_action_outcomes,
     rollup_actions,
     rollup_compliance,
+    rollup_compliance_days,
     rollup_compliance_durations,
     rollup_compliance_runs,
     rollup_durations,
@@ -247,7 +248,7 @@ def _scope_and_filters(conn: Connection, principal: Principal, request: Any,
                                                  if name not in _DATES and name not in compliance]]
     if compliance:  # one list of the profiles that pass them all
         clauses.append(profiles.clause(conn, table, compliance))
-    if table in (rollup_compliance_runs, rollup_compliance_durations) and not any(
+    if table in (rollup_compliance_runs, rollup_compliance_durations, rollup_compliance_days) and not any(
             name in active_filters for name in _RISK_FILTERS):
         clauses.append(table.c.risk_level.in_(RISK_LEVELS))
     return clauses
@@ -523,11 +524,30 @@ def _rollup_parts(conn: Connection, principal: Principal, whole: Any) -> list[Si
     return rows
 
 
+def _profiled_days(conn: Connection, principal: Principal, whole: Any) -> list[tuple]:
+    """(day, count, cost whole, cost fraction, errors, blocked, first and last instant) per
+    day of `whole` (a risk or compliance filter): from `rollup_compliance_days`, or from
+    `rollup_compliance`'s day rows when a filter needs its agents (`answerable`)."""
+    if answerable(whole, rollup_compliance_days):
+        d = rollup_compliance_days.c
+        table, errors, blocked = rollup_compliance_days, d.errors, d.blocked
+    else:
+        c = rollup_compliance.c
+        table = rollup_compliance
+        errors, blocked = [case((c.outcome == outcome, c.n), else_=0) for outcome in ("error", "blocked")]
+    t = table.c
+    return [tuple(row) for row in conn.execute(
+        select(t.period, func.sum(t.n), func.sum(t.cost_whole), func.sum(t.cost_frac), func.sum(errors),
+               func.sum(blocked), func.min(t.first_at), func.max(t.last_at))
+        .where(condition(conn, principal, whole, table, grain="day"))
+        .group_by(t.period)).all()]
+
+
 def _profiled_parts(conn: Connection, principal: Principal, whole: Any) -> list[SimpleNamespace]:
     """`_rollup_parts` from `rollup_compliance` (a risk or compliance filter): the counts
     and sums per agent, action, outcome and risk level in one grouped read, folded here
-    into the totals, the actions and the agents, and the day rows per day with their
-    first and last instants (the range's, from its first and last days)."""
+    into the totals, the actions and the agents; the daily series and the range's first
+    and last instants (from its first and last days) from `_profiled_days`."""
     c = rollup_compliance.c
     groups = _signed_groups(conn, principal, whole, rollup_compliance,
                             [c.agent_id, c.action_name, c.outcome, c.risk_level],
@@ -542,12 +562,7 @@ def _profiled_parts(conn: Connection, principal: Principal, whole: Any) -> list[
             into = sums.setdefault(key, [0, 0, 0])
             for i in range(3):
                 into[i] += figures[i]
-    days = conn.execute(
-        select(c.period, func.sum(c.n), func.sum(c.cost_whole), func.sum(c.cost_frac),
-               func.sum(case((c.outcome == "error", c.n), else_=0)),
-               func.sum(case((c.outcome == "blocked", c.n), else_=0)), func.min(c.first_at), func.max(c.last_at))
-        .where(condition(conn, principal, whole, rollup_compliance, grain="day"))
-        .group_by(c.period)).all()
+    days = _profiled_days(conn, principal, whole)
     sums = [sum(figures[i] for figures in groups.values()) for i in range(4)]
     rows = [SimpleNamespace(part=_TOTALS, key=None, day=None, n=sums[0],
                             cost=_cost(sums[1], sums[2]) if groups else None,

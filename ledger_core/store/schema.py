@@ -249,14 +249,16 @@ ledger_names = Table(
 ROLLUP_GRAINS = ("day", "month")
 
 
-def _rollup(name: str, keys: list[Column], measures: list[Column], order: tuple[str, ...] = ()) -> Table:
+def _rollup(name: str, keys: list[Column], measures: list[Column], order: tuple[str, ...] = (),
+            **options: Any) -> Table:
     """A rollup table; its primary key is (grain, organization, user, period, keys), or
-    `order` (every key column, in the order its reads want)."""
+    `order` (every key column, in the order its reads want); `options`: the table's
+    dialect options."""
     common = [Column("grain", String(5), nullable=False), Column("org_id", String(64), nullable=False),
               Column("user_id", String(64), nullable=False), Column("period", String(10), nullable=False)]
     key_names = [c.name for c in common + keys]
     return Table(name, metadata, *common, *keys, Column("n", BigInteger(), nullable=False), *measures,
-                 PrimaryKeyConstraint(*(order or key_names)))
+                 PrimaryKeyConstraint(*(order or key_names)), **options)
 
 
 def _cost_columns() -> list[Column]:
@@ -395,8 +397,22 @@ rollup_compliance_durations = _rollup(
 )
 Index("ix_rollup_compliance_durations_counts", *[rollup_compliance_durations.c[name] for name in _BY_PROFILE],
       rollup_compliance_durations.c.bucket, rollup_compliance_durations.c.n)
+# Migration 0022 (#8): the daily series of those stats, per risk level and profile but not
+# per agent, action and outcome (a third of rollup_compliance's day rows at 1M actions).
+# Keyed by risk level and profile first, like the two above; SQLite keeps the rows in the
+# primary key (WITHOUT ROWID), so the read is one range of one b-tree (a superuser's
+# min_risk high at 1M actions: 83 ms from rollup_compliance's period index, 60 in a table
+# with a rowid, 32 without).
+rollup_compliance_days = _rollup(
+    "rollup_compliance_days",
+    [Column("risk_level", String(16), nullable=False), Column("profile", String(32), nullable=False)],
+    [*_cost_columns(), Column("errors", BigInteger(), nullable=False), Column("blocked", BigInteger(), nullable=False),
+     Column("first_at", UTCDateTime(), nullable=False), Column("last_at", UTCDateTime(), nullable=False)],
+    ("grain", "risk_level", "profile", "org_id", "user_id", "period"),
+    sqlite_with_rowid=False,
+)
 ROLLUP_TABLES = (rollup_outcomes, rollup_actions, rollup_runs, rollup_durations, rollup_action_outcomes,
-                 rollup_compliance, rollup_compliance_runs, rollup_compliance_durations)
+                 rollup_compliance, rollup_compliance_runs, rollup_compliance_durations, rollup_compliance_days)
 
 export_log = Table(
     "export_log",

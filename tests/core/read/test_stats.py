@@ -545,22 +545,32 @@ def test_risk_and_compliance_filters_read_their_rollups(ledger):  # type: ignore
     """Stats and the duration chart with a risk or compliance filter come from the rollups
     per risk level and compliance profile (migration 0021): the entries are read only for a
     percentile's bucket and a chart edge inside a bucket, over that bucket's range; the
-    figures equal those read from the entries."""
+    figures equal those read from the entries. The daily series comes from the days per
+    risk level and profile (migration 0022), or with an agent filter, which they do not
+    keep, from the day rows per agent."""
     me = _owner(ledger, "alice", "acme")
     pii = {"policy_id": "P", "policy_version": "1", "decision": "allow", "data_classification": "confidential",
            "regulatory_frameworks": ["GDPR"], "retention_until": "2030-01-01", "reviewed_by": None}
     assert ledger.ingest(_rows(me, [{"duration_ms": d * 7, "risk_level": ("low", "high", "critical")[d % 3],
                               "cost_usd": f"0.{d:03d}", "outcome": ("success", "error", "blocked")[d % 5 % 3],
+                              "timestamp": f"2024-03-{1 + d % 7:02d}T{d % 24:02d}:{d % 60:02d}:00Z",
+                              "agent_id": f"agent-{d % 2}",
                               "compliance": {**pii, "pii_detected": d % 4 == 0}} for d in range(300)])).added == 300
-    for params in ({"min_risk": "high"}, {"pii_detected": True}, {"risk_level": "critical", "pii_detected": True}):
+    views = []
+    for params in ({"min_risk": "high"}, {"pii_detected": True}, {"risk_level": "critical", "pii_detected": True},
+                   {"min_risk": "high", "agent_id": "agent-1"}):
         view, statements = _selects(ledger, partial(ledger.stats_view, me, **params))
         on_entries = [s for s in statements if "ledger_entries" in s]
         assert any("rollup_compliance_runs" in s for s in statements)
         assert any("rollup_compliance_durations" in s for s in statements)
+        assert any("rollup_compliance_days" in s for s in statements) == ("agent_id" not in params)
+        assert len(view.stats.daily) == 7 and any(day.errors != day.blocked for day in view.stats.daily)
         assert on_entries and all("duration_ms >=" in s for s in on_entries)
         with_entries = _from_entries(ledger, me, params)
         assert view == with_entries and view.stats.total_actions > 0
-    assert view.stats.total_actions == 25 and view.stats.by_risk_level["critical"] == 25
+        views.append(view.stats)
+    assert views[2].total_actions == 25 and views[2].by_risk_level["critical"] == 25
+    assert views[3].total_actions == 100 and views[3].unique_agents == 1
 
 
 def test_a_percentile_in_a_bucket_split_at_a_chart_edge(ledger):  # type: ignore[no-untyped-def]

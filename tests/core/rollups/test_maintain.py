@@ -76,7 +76,8 @@ def test_compliance_backfills_equal_what_ingest_kept(databases, monkeypatch):  #
     """Migration 0021 down and up: its downgrade refills 0018's count-only rollup_compliance
     (`backfill_compliance`, in chunks of groups that the upsert adds up), its upgrade the
     measured one and the runs and duration buckets per risk level and profile
-    (`backfill`): the same rows and profiles as ingest keeps."""
+    (`backfill`), and migration 0022 the daily series from it
+    (`backfill_compliance_days`): the same rows and profiles as ingest keeps."""
     from alembic import command
 
     from ledger_core import Ledger
@@ -98,6 +99,9 @@ def test_compliance_backfills_equal_what_ingest_kept(databases, monkeypatch):  #
     assert {row[0] for row in compliance} == {"day", "month"} and len(compliance) > 300
     assert len(profiles) > 20 and {row[8] for row in compliance} > {""}  # with and without compliance
     assert {row[0] for row in kept["rollup_compliance_runs"]} == {"day"} and kept["rollup_compliance_durations"]
+    days = kept["rollup_compliance_days"]
+    assert {row[0] for row in days} == {"day"} and 1 < len(days) < len(compliance)
+    assert any(int(row[9]) for row in days) and any(int(row[10]) for row in days)  # errors, blocked
     monkeypatch.setattr("ledger_core.rollups.maintain.backfill_compliance", partial(backfill_compliance, chunk=37))
     config = migrate.alembic_config()
     with engine.begin() as conn:
