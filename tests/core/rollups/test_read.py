@@ -3,6 +3,7 @@ random filter sets and every scope, before and after further ingests (never stal
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -535,3 +536,46 @@ def _complies(compliance: dict[str, Any], params: dict[str, str]) -> bool:
     if name == "regulatory_framework":
         return value in compliance["regulatory_frameworks"]
     return compliance[name] == value
+
+
+@pytest.mark.parametrize("user,params", [("root", {}), ("cat", {}), ("ann", {}),
+                                         ("root", {"start_date": "2024-03-03", "end_date": "2024-03-20"})])
+def test_a_risk_percentile_reads_the_duration_index_alone(databases, user, params):  # type: ignore[no-untyped-def]
+    """The entries of a risk filter's percentile bucket are read from a duration index
+    alone (by organization, by user, or by date): the risk level is its last column
+    (migration 0024), where every entry was fetched from the table to test it (275 ms for
+    a superuser's p50 at 10M actions on PostgreSQL). The percentiles equal the entries'."""
+    from ledger_core.store.db import refresh_statistics
+
+    ledger = databases.ledger(f"risk_percentile_{uuid.uuid4().hex[:6]}")
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    owners = [("ann", "acme"), ("ben", "acme"), ("dan", "globex")]
+    rows = [{"id": str(uuid.uuid4()), "run_id": str(uuid.UUID(int=i // 50 + 1)), "action_name": "query",
+             "timestamp": f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", "agent_id": "a1", "outcome": "success",
+             "cost_usd": "0", "duration_ms": 1024 + i * 37 % 128, "risk_level": RISK_LEVELS[i % 7 % 4],
+             "user_id": owners[i // 50 % 3][0], "org_id": owners[i // 50 % 3][1]} for i in range(9000)]
+    assert ledger.ingest(rows).added == 9000
+    refresh_statistics(ledger.engine, [ledger_entries])
+    principal = ledger.principal(user)
+    with statements_run(ledger.engine) as captured:
+        stats = ledger.stats(principal, min_risk="high", **params)
+    seen = {"root": lambda row: True, "cat": lambda row: row["org_id"] == "acme",
+            "ann": lambda row: row["user_id"] == "ann"}
+    durations = sorted(row["duration_ms"] for row in rows
+                       if seen[user](row) and row["risk_level"] in ("high", "critical")
+                       and params.get("start_date", "") <= row["timestamp"][:10] <= params.get("end_date", "9"))
+    assert 100 < stats.total_actions == len(durations)
+    assert (stats.p50_duration_ms, stats.p95_duration_ms) == (durations[(len(durations) + 1) // 2 - 1],
+                                                              durations[-(-len(durations) * 95 // 100) - 1])
+    reads = [(s, p) for s, p in captured if "SELECT ledger_entries.duration_ms" in s]
+    assert reads
+    with ledger.engine.connect() as conn:
+        for statement, parameters in reads:
+            if ledger.dialect == "sqlite":
+                plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+                assert re.search(r"COVERING INDEX ix_le_\w*duration", plan), plan
+            else:
+                plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+                assert re.search(r"Index Only Scan (Backward )?using ix_le_\w*duration", plan), plan
+    ledger.dispose()
