@@ -265,6 +265,12 @@ def _months_from_days(conn: Connection, table: Table) -> int:
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+def errors_and_blocked(table: Table) -> list[Any]:
+    """A rollup row's count when its outcome is error, and when it is blocked (else 0):
+    summed, the errors and blocked actions of the rows of `table` (which keeps the outcome)."""
+    return [case((table.c.outcome == outcome, table.c.n), else_=0) for outcome in ("error", "blocked")]
+
+
 def backfill_compliance_days(conn: Connection) -> int:
     """Fill an empty `rollup_compliance_days` from `rollup_compliance`'s day rows (migration
     0022) in one grouped insert: exact, as its measures add up (and its instants are the
@@ -273,7 +279,7 @@ def backfill_compliance_days(conn: Connection) -> int:
     c = rollup_compliance.c
     keys = [c.grain, c.org_id, c.user_id, c.period, c.risk_level, c.profile]
     grouped = (select(*keys, func.sum(c.n), func.sum(c.cost_whole), func.sum(c.cost_frac),
-                      *[func.sum(case((c.outcome == outcome, c.n), else_=0)) for outcome in ("error", "blocked")],
+                      *[func.sum(count) for count in errors_and_blocked(rollup_compliance)],
                       func.min(c.first_at), func.max(c.last_at))
                .where(c.grain == "day").group_by(*keys))
     conn.execute(insert(rollup_compliance_days).from_select(

@@ -50,7 +50,7 @@ from ..store.schema import runs as runs_table
 from ..store.types import COST_SCALE
 from . import profiles
 from .buckets import bucket_of, chart_bucket_of, chart_width_of, locate, width_of
-from .maintain import ALL_AGENTS
+from .maintain import ALL_AGENTS, errors_and_blocked
 
 ROLLUP_FILTERS: dict[str, tuple[Callable[[Any], set[str]], Callable[[Connection, Table, Any], ColumnElement[bool]]]] = {
     "agent_id": (lambda value: {"agent_id"}, lambda conn, table, value: table.c.agent_id == value),
@@ -519,8 +519,7 @@ def _rollup_parts(conn: Connection, principal: Principal, whole: Any) -> list[Si
                                     c1=0, c2=0))
     for day, count_, whole_, frac, errors, blocked in conn.execute(
             select(o.period, func.sum(o.n), func.sum(o.cost_whole), func.sum(o.cost_frac),
-                   func.sum(case((o.outcome == "error", o.n), else_=0)),
-                   func.sum(case((o.outcome == "blocked", o.n), else_=0)))
+                   *[func.sum(count) for count in errors_and_blocked(rollup_outcomes)])
             .where(condition(conn, principal, whole, rollup_outcomes, grain="day"))
             .group_by(o.period)).all():
         rows.append(SimpleNamespace(part=_AGENT_DAY, key=None, day=day, n=int(count_), cost=_cost(whole_, frac),
@@ -533,12 +532,11 @@ def _profiled_days(conn: Connection, principal: Principal, whole: Any) -> list[t
     day of `whole` (a risk or compliance filter): from `rollup_compliance_days`, or from
     `rollup_compliance`'s day rows when a filter needs its agents (`answerable`)."""
     if answerable(whole, rollup_compliance_days):
-        d = rollup_compliance_days.c
-        table, errors, blocked = rollup_compliance_days, d.errors, d.blocked
+        table = rollup_compliance_days
+        errors, blocked = table.c.errors, table.c.blocked
     else:
-        c = rollup_compliance.c
         table = rollup_compliance
-        errors, blocked = [case((c.outcome == outcome, c.n), else_=0) for outcome in ("error", "blocked")]
+        errors, blocked = errors_and_blocked(table)
     t = table.c
     return [tuple(row) for row in conn.execute(
         select(t.period, func.sum(t.n), func.sum(t.cost_whole), func.sum(t.cost_frac), func.sum(errors),

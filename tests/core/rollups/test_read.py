@@ -409,12 +409,13 @@ def test_a_scoped_risk_filter_seeks_its_scope_in_the_rollups_per_profile(ledger,
     read = [(s, p) for s, p in captured if any(f"FROM {table}" in s for table in tables)]
     assert len(read) == 3
     for statement, parameters in read:
-        named = len(parameters) if ledger.dialect == "sqlite" else sum(key.startswith("profile") for key in parameters)
-        if user == "root":
-            assert "profile IN" not in statement
-            continue
-        assert "profile IN" in statement and named >= every, statement
         if ledger.dialect == "sqlite":
+            listed = re.search(r"profile IN \((\?(?:, \?)*)\)", statement)
+            named = listed.group(1).count("?") if listed else 0
+        else:
+            named = sum(key.startswith("profile_") for key in parameters)
+        assert named == (0 if user == "root" else every), statement
+        if user != "root" and ledger.dialect == "sqlite":
             with ledger.engine.connect() as conn:
                 plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
             assert "profile=? AND org_id=?" in plan, plan
