@@ -8,6 +8,7 @@ first/last timestamps.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, Table, case, func, insert, literal, select
@@ -57,21 +58,39 @@ def cost_parts(cost: str) -> tuple[int, int]:
     return int(whole), int(fraction.ljust(COST_SCALE, "0")) if fraction else 0
 
 
+@dataclass(slots=True)
+class Fold:
+    """A batch of entries folded into the rows of each rollup (dicts keyed like the table's
+    primary key), before anything is written: a pure function of the entries (`fold`), so a
+    bulk load's worker process computes it ahead of the writer (`write`)."""
+    outcomes: dict[tuple, list[Any]] = field(default_factory=dict)
+    actions: dict[tuple, list[int]] = field(default_factory=dict)
+    action_outcomes: dict[tuple, int] = field(default_factory=dict)
+    run_rows: dict[tuple, int] = field(default_factory=dict)
+    durations: dict[tuple, int] = field(default_factory=dict)
+    compliance: dict[tuple, list[Any]] = field(default_factory=dict)
+    compliance_runs: dict[tuple, int] = field(default_factory=dict)
+    compliance_durations: dict[tuple, int] = field(default_factory=dict)
+    days: dict[tuple, list[Any]] = field(default_factory=dict)
+    profiles: list[profiles.Profile] = field(default_factory=list)
+
+
 def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence[Table] = ROLLUP_TABLES) -> None:
     """Add `entries` (dicts with `ENTRY_COLUMNS`) to the rollups `tables` (every one by
-    default), on `conn` (the caller's transaction).
+    default), on `conn` (the caller's transaction)."""
+    write(conn, fold(entries), tables)
+
+
+def fold(entries: Iterable[dict[str, Any]]) -> Fold:
+    """The rollups' rows of `entries` (dicts with `ENTRY_COLUMNS`), to be added by `write`.
 
     Periods come from the wire text (`YYYY-MM-DD` and `YYYY-MM` of the UTC instant), and
     the first and last instants of a row are its least and greatest wire texts (fixed
     width: their order is the instants' order)."""
-    outcomes: dict[tuple, list[Any]] = {}
-    actions: dict[tuple, list[int]] = {}
-    action_outcomes: dict[tuple, int] = {}
-    run_rows: dict[tuple, int] = {}
-    durations: dict[tuple, int] = {}
-    compliance: dict[tuple, list[Any]] = {}
-    compliance_runs: dict[tuple, int] = {}
-    compliance_durations: dict[tuple, int] = {}
+    folded = Fold()
+    outcomes, actions, action_outcomes = folded.outcomes, folded.actions, folded.action_outcomes
+    run_rows, durations, compliance = folded.run_rows, folded.durations, folded.compliance
+    compliance_runs, compliance_durations = folded.compliance_runs, folded.compliance_durations
     digests: dict[profiles.Profile | None, str] = {}
     for e in entries:
         whole, frac = cost_parts(e["cost_usd"])
@@ -106,39 +125,47 @@ def record(conn: Connection, entries: Iterable[dict[str, Any]], tables: Sequence
             _measured(compliance, (*scope, *profiled), whole, frac, duration, moment, risks=False)
             key = (*scope, e["risk_level"], digest, chart_bucket)
             compliance_durations[key] = compliance_durations.get(key, 0) + 1
+    folded.days = _days(compliance)
+    folded.profiles = [profile for profile in digests if profile is not None]
+    return folded
+
+
+def write(conn: Connection, folded: Fold, tables: Sequence[Table] = ROLLUP_TABLES) -> None:
+    """Add the rows of `folded` to the rollups `tables`, on `conn` (the caller's transaction)."""
     uuid_form, instant_form, _ = stored_forms(conn)
     if rollup_outcomes in tables:
         _upsert(conn, rollup_outcomes,
                 [(*key, n, whole, frac, duration, instant_form(first), instant_form(last), *risks)
-                 for key, (n, whole, frac, duration, first, last, *risks) in outcomes.items()],
+                 for key, (n, whole, frac, duration, first, last, *risks) in folded.outcomes.items()],
                 (*_MEASURES, *RISK_COLUMNS),
                 raw=frozenset({"first_at", "last_at"}))
     if rollup_actions in tables:
-        _upsert(conn, rollup_actions, [(*key, *values) for key, values in actions.items()],
+        _upsert(conn, rollup_actions, [(*key, *values) for key, values in folded.actions.items()],
                 ("n", "cost_whole", "cost_frac"))
     if rollup_action_outcomes in tables:
-        _upsert(conn, rollup_action_outcomes, [(*key, n) for key, n in action_outcomes.items()], ("n",))
+        _upsert(conn, rollup_action_outcomes, [(*key, n) for key, n in folded.action_outcomes.items()], ("n",))
     if rollup_runs in tables:
-        _upsert(conn, rollup_runs, [(*key[:-1], uuid_form(key[-1]), n) for key, n in run_rows.items()], ("n",),
+        _upsert(conn, rollup_runs, [(*key[:-1], uuid_form(key[-1]), n) for key, n in folded.run_rows.items()], ("n",),
                 raw=frozenset({"run_id"}))
     if rollup_durations in tables:
-        _upsert(conn, rollup_durations, [(*key, n) for key, n in durations.items()], ("n",))
+        _upsert(conn, rollup_durations, [(*key, n) for key, n in folded.durations.items()], ("n",))
     if rollup_compliance in tables:
-        profiles.record(conn, [profile for profile in digests if profile is not None])
+        profiles.record(conn, folded.profiles)
         _upsert(conn, rollup_compliance,
                 [(*key, n, whole, frac, duration, instant_form(first), instant_form(last))
-                 for key, (n, whole, frac, duration, first, last) in compliance.items()],
+                 for key, (n, whole, frac, duration, first, last) in folded.compliance.items()],
                 _MEASURES, raw=frozenset({"first_at", "last_at"}))
     if rollup_compliance_runs in tables:
         _upsert(conn, rollup_compliance_runs,
-                [(*key[:-1], uuid_form(key[-1]), n) for key, n in compliance_runs.items()], ("n",),
+                [(*key[:-1], uuid_form(key[-1]), n) for key, n in folded.compliance_runs.items()], ("n",),
                 raw=frozenset({"run_id"}))
     if rollup_compliance_durations in tables:
-        _upsert(conn, rollup_compliance_durations, [(*key, n) for key, n in compliance_durations.items()], ("n",))
+        _upsert(conn, rollup_compliance_durations,
+                [(*key, n) for key, n in folded.compliance_durations.items()], ("n",))
     if rollup_compliance_days in tables:
         _upsert(conn, rollup_compliance_days,
                 [(*key, n, whole, frac, errors, blocked, instant_form(first), instant_form(last))
-                 for key, (n, whole, frac, errors, blocked, first, last) in _days(compliance).items()],
+                 for key, (n, whole, frac, errors, blocked, first, last) in folded.days.items()],
                 _DAY_MEASURES, raw=frozenset({"first_at", "last_at"}))
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 import codecs
 import math
 import multiprocessing
+import pickle
 import random
 import re
+import signal
 import threading
 import time
 import uuid
-from collections import Counter, deque
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from queue import Empty
 from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import ValidationError
@@ -242,19 +245,26 @@ def _with_values(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _prepare(pairs: list[tuple[int, Any]], owner: Principal | None) -> tuple[list[tuple[int, dict[str, Any]]],
-                                                                             list[Refusal]]:
-    """Validate a chunk of (line, raw record) pairs: (the valid ones as fields, the
-    refusals). A pure function of its input, so a worker process can run it."""
-    valid: list[tuple[int, dict[str, Any]]] = []
-    refusals: list[Refusal] = []
+@dataclass(slots=True)
+class _Chunk:
+    """A chunk of records, validated: the valid ones as fields (with their line), the
+    refusals, and from a worker process the rollups of all the valid ones, folded ahead."""
+    valid: list[tuple[int, dict[str, Any]]]
+    refusals: list[Refusal]
+    folded: rollups.Fold | None = None
+
+
+def _prepare(pairs: list[tuple[int, Any]], owner: Principal | None) -> _Chunk:
+    """Validate a chunk of (line, raw record) pairs. A pure function of its input, so a
+    worker process can run it."""
+    chunk = _Chunk([], [])
     with collector_paused():
         for line, raw in pairs:
             try:
-                valid.append((line, _validate(raw, owner)))
+                chunk.valid.append((line, _validate(raw, owner)))
             except ValueError as exc:
-                refusals.append(Refusal(line, str(exc)))
-    return valid, refusals
+                chunk.refusals.append(Refusal(line, str(exc)))
+    return chunk
 
 
 PREFETCH = 3
@@ -281,33 +291,80 @@ def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+@dataclass(slots=True)
+class _End:
+    """The worker's last message: the exception that stopped its reading, if one did."""
+    error: BaseException | None
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    """`exc`, or a RuntimeError with its text when it cannot cross to the writer's process."""
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _produce(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: int, queue: Any) -> None:
+    """A worker process's work: read `pairs` (inherited through the fork: the records are
+    generated, or the file is read, here), validate them and fold their rollups, chunk by
+    chunk, and hand each chunk to the writer through `queue`; last an `_End`.
+
+    The worker ignores Ctrl-C: the writer's process stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end = _End(None)
+    try:
+        for pairs_chunk in _chunked(pairs, size):
+            chunk = _prepare(pairs_chunk, owner)
+            with collector_paused():
+                chunk.folded = rollups.fold(fields for _, fields in chunk.valid)
+            queue.put(chunk)
+    except BaseException as exc:  # reading failed: what was read before is written, as without a worker
+        end = _End(_picklable(exc))
+    queue.put(end)
+    queue.close()
+    queue.join_thread()
+
+
+WORKER_POLL_SECONDS = 1.0
+
+
+def _received(queue: Any, worker: Any) -> Any:
+    """The worker's next message; raises RuntimeError if the worker died without one."""
+    while True:
+        try:
+            return queue.get(timeout=WORKER_POLL_SECONDS)
+        except Empty:
+            if not worker.is_alive():
+                raise RuntimeError(f"the worker process that validates the records stopped "
+                                   f"(exit code {worker.exitcode}); what came before it is stored") from None
+
+
 def _prepared(pairs: Iterable[tuple[int, Any]], owner: Principal | None, size: int,
-              parallel: bool) -> Iterator[tuple[list[tuple[int, dict[str, Any]]], list[Refusal]]]:
+              parallel: bool) -> Iterator[_Chunk]:
     """`_prepare` of each chunk of `pairs`, in order. `parallel`: in a worker process,
-    a few chunks ahead, while this process writes (validation is about a third of a bulk
-    load's work, the writing and the database the rest)."""
-    chunks = _chunked(pairs, size)
+    which reads the records itself and folds their rollups, a few chunks ahead, while
+    this process writes (validation and folding are about half of a bulk load's work in
+    Python; reading the records here and sending them over cost as much again)."""
     if not parallel:
-        for chunk in chunks:
+        for chunk in _chunked(pairs, size):
             yield _prepare(chunk, owner)
         return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    pending: deque[Future] = deque()
-    failed: Exception | None = None
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=PREFETCH)
+    worker = context.Process(target=_produce, args=(pairs, owner, size, queue), daemon=True)
+    worker.start()
     try:
-        try:
-            for chunk in chunks:
-                pending.append(pool.submit(_prepare, chunk, owner))
-                if len(pending) > PREFETCH:
-                    yield pending.popleft().result()
-        except Exception as exc:  # reading failed: what was read before is written, as without a worker
-            failed = exc
-        while pending:
-            yield pending.popleft().result()
-        if failed is not None:
-            raise failed
+        while not isinstance(message := _received(queue, worker), _End):
+            yield message
+        if message.error is not None:
+            raise message.error
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if worker.is_alive():  # the writer stopped first (an error, Ctrl-C)
+            worker.terminate()
+        worker.join()
+        queue.close()
 
 
 class _Ingestor:
@@ -325,31 +382,26 @@ class _Ingestor:
 
     def run(self, records: Iterable[tuple[int, Any]], progress: ProgressCallback | None,
             *, batch_size: int = BATCH_SIZE, parallel: bool = False) -> IngestReport:
-        batch: list[tuple[int, dict[str, Any]]] = []
-        for valid, refusals in _prepared(records, self.owner, batch_size, parallel):
-            self.report.refusals.extend(refusals)
-            for line, fields in valid:
+        for chunk in _prepared(records, self.owner, batch_size, parallel):
+            self.report.refusals.extend(chunk.refusals)
+            batch: list[tuple[int, dict[str, Any]]] = []
+            for line, fields in chunk.valid:
                 try:
                     self._check_owner_exists(fields)
                 except ValueError as exc:
                     self.refuse(line, str(exc))
+                    chunk.folded = None
                     continue
                 batch.append((line, _with_values(fields)))
-                if len(batch) >= batch_size:
-                    self._write_batch(batch, progress)
-                    batch = []
-        if batch:
-            self._write_batch(batch, progress)
+            if batch:
+                with collector_paused():
+                    self._write(batch, chunk.folded)
+                if progress:
+                    progress(batch[-1][0], self.report)
         if progress:
             progress(-1, self.report)
         self.report.refusals.sort(key=lambda r: r.line)
         return self.report
-
-    def _write_batch(self, batch: list[tuple[int, dict[str, Any]]], progress: ProgressCallback | None) -> None:
-        with collector_paused():
-            self._write(batch)
-        if progress:
-            progress(batch[-1][0], self.report)
 
     def _check_owner_exists(self, fields: dict[str, Any]) -> None:
         org_id, user_id = fields["org_id"], fields["user_id"]
@@ -362,20 +414,21 @@ class _Ingestor:
                 f"user {user_id!r} belongs to organization {self.user_orgs[user_id]!r}, not {org_id!r}"
             )
 
-    def _write(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+    def _write(self, batch: list[tuple[int, dict[str, Any]]], folded: rollups.Fold | None) -> None:
         """Write one batch. Ids and runs are unique across the ledger by the database's own
         unique indexes, so two writers racing for one id cannot both store it: the loser's
-        transaction fails (or deadlocks) and is run again, seeing what the winner stored."""
+        transaction fails (or deadlocks) and is run again, seeing what the winner stored.
+        `folded`: the rollups of the whole batch, if folded ahead."""
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                self._write_once(batch)
+                self._write_once(batch, folded)
                 return
             except DBAPIError as exc:
                 if attempt == WRITE_ATTEMPTS or not lost_a_race(exc):
                     raise
                 time.sleep(random.uniform(0, 0.02 * attempt))  # let the winner commit
 
-    def _write_once(self, batch: list[tuple[int, dict[str, Any]]]) -> None:
+    def _write_once(self, batch: list[tuple[int, dict[str, Any]]], folded: rollups.Fold | None) -> None:
         with write_transaction(self.engine) as conn:
             heads = self._lock_heads(conn, {fields["org_id"] for _, fields in batch})
             hashes = _stored_hashes(conn, [fields["id"] for _, fields in batch])
@@ -386,7 +439,9 @@ class _Ingestor:
             refusals, fresh, duplicates = self._check_runs(conn, batch, hashes, contents)
             rows = self._chain(conn, heads, [fields for _, fields in fresh])
             _insert_entries(conn, sorted(rows, key=lambda row: row["id"]))  # one lock order for all writers
-            rollups.record(conn, [fields for _, fields in fresh])
+            if folded is None or len(fresh) < len(batch):  # some were duplicates or refused
+                folded = rollups.fold(fields for _, fields in fresh)
+            rollups.write(conn, folded)
             names = self._record_names(conn, rows)
         self.names.update(names)  # only once committed: a retried batch records them again
         self.report.duplicates += duplicates

@@ -19,7 +19,8 @@ from ledger_core.read.filters import where
 from ledger_core.read.scope import scope_clause
 from ledger_core.rollups import read as rollup_read
 from ledger_core.rollups.buckets import bucket_of, width_of
-from ledger_core.store.schema import ledger_entries
+from ledger_core.store.db import refresh_statistics
+from ledger_core.store.schema import ROLLUP_TABLES, ledger_entries
 from tests.helpers import statements_run
 
 PEOPLE = [("ann", "acme", "user"), ("ben", "acme", "user"), ("cat", "acme", "org_admin"),
@@ -398,6 +399,8 @@ def test_a_scoped_risk_filter_seeks_its_scope_in_the_rollups_per_profile(ledger,
     from ledger_core.rollups import profiles
 
     ledger.ingest(_entries(random.Random(83), 400))
+    refresh_statistics(ledger.engine, [ledger_entries, *ROLLUP_TABLES])
+    ledger.engine.dispose()  # a pooled SQLite connection plans with the statistics it loaded first (another test's)
     principal = ledger.principal(user)
     with statements_run(ledger.engine) as captured:
         stats = ledger.stats(principal, min_risk="high")

@@ -549,6 +549,36 @@ def test_an_error_while_reading_stops_the_worker_and_stores_what_came_before(  #
     assert _missing_indexes(ledger) == set()  # built before the error went on
 
 
+def test_a_worker_that_dies_stops_the_load_with_a_clear_error_and_keeps_what_came_before(  # type: ignore[no-untyped-def]
+        make_ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker process reads the records itself: if it dies (killed, out of memory), the
+    writer does not wait forever but stops with the worker's exit code, and what it had
+    handed over is stored, whole batches with their chain."""
+    import multiprocessing
+    import os
+
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_SIZE", 4)
+    monkeypatch.setattr(ingest_module, "WORKER_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(ingest_module, "may_fork", lambda: True)
+    ledger = make_ledger("bulk_worker_dies")
+    ledger.add_user("alice", org_id="acme", role="user")
+    parent = os.getpid()
+
+    def records():  # type: ignore[no-untyped-def]
+        for n in range(10):
+            yield rec(n)
+        if os.getpid() != parent:
+            os._exit(3)
+
+    with pytest.raises(RuntimeError, match=r"worker process .* stopped \(exit code 3\)"):
+        ingest_module.ingest(ledger.engine, records(), bulk=True)
+    assert multiprocessing.active_children() == []
+    assert count(ledger) in (0, 4, 8)
+    if count(ledger):
+        check_chain(ledger)
+    assert _missing_indexes(ledger) == set()
+
+
 def _missing_indexes(ledger: Ledger) -> set[str]:
     """The indexes of the entries and the rollups that the database does not have."""
     from sqlalchemy import inspect as sa_inspect
