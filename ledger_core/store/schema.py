@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -101,6 +103,8 @@ runs = Table(
     # and those of the few such runs that started before it and act in it
     # (`rollups.read.runs_between`).
     Column("multi_day", Boolean(), nullable=False, server_default=false()),
+    # Migration 0025 (#8): the risk levels of the run's actions (`rollups.run_risks`).
+    Column("risks", SmallInteger(), nullable=False, server_default=text("0")),
     PrimaryKeyConstraint("org_id", "id"),
     Index("ix_runs_id", "id", unique=True),  # one owner per run across the ledger
     Index("ix_runs_user_started", "user_id", "org_id", "started_at"),  # 0009: the user's organization in it
@@ -120,6 +124,21 @@ run_days = Table(
     Column("day", String(10), nullable=False),
     Column("n", BigInteger(), nullable=False),
     PrimaryKeyConstraint("org_id", "user_id", "day"),
+)
+# Migration 0025 (#8): `run_days` per mask of the risk levels a run's actions hold
+# (`runs.risks`), kept by ingest: the distinct runs of a risk filter over whole days add up
+# from it (`rollups.read.runs_at_risk`), where they were counted among the run ids of
+# `rollup_compliance_runs` (a superuser's min_risk high over the 1M-action ledger: 50 ms).
+run_risk_days = Table(
+    "run_risk_days",
+    metadata,
+    Column("org_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("risks", SmallInteger(), nullable=False),
+    Column("n", BigInteger(), nullable=False),
+    PrimaryKeyConstraint("org_id", "user_id", "day", "risks"),
+    sqlite_with_rowid=False,
 )
 
 # 0013: the runs spanning several days, by their end. Partial: SQLite's statistics have no

@@ -40,6 +40,7 @@ from ..formats.wire import format_timestamp, loads_line
 from ..integrity.checkpoints import sign_chain_heads
 from ..rollups import maintain as rollups
 from ..rollups.profiles import profile_of
+from ..rollups.run_risks import BIT as RISK_BIT
 from ..store.db import (
     MAX_SQLITE_PARAMETERS,
     bulk_insert,
@@ -61,6 +62,7 @@ from ..store.schema import (
     ledger_names,
     organizations,
     run_days,
+    run_risk_days,
     runs,
     users,
 )
@@ -484,7 +486,7 @@ class _Ingestor:
         for chunk in _chunked(run_ids, MAX_SQLITE_PARAMETERS):
             for row in conn.execute(select(runs).where(id_in(conn, runs.c.id, chunk))).mappings():
                 known[str(row["id"])] = dict(row)
-        started = {run_id: _utc_day(run["started_at"]) for run_id, run in known.items()}
+        before = {run_id: (_utc_day(run["started_at"]), run["risks"]) for run_id, run in known.items()}
         refusals: list[Refusal] = []
         accepted: list[tuple[int, dict[str, Any]]] = []
         earlier: dict[str, dict[str, Any]] = {}  # accepted in this batch, by id
@@ -514,50 +516,64 @@ class _Ingestor:
             accepted.append((line, fields))
             moment: datetime = fields["_timestamp"]
             failed = fields["outcome"] == "error"
+            risk = RISK_BIT[fields["risk_level"]]
             if run is None:
                 new_runs[run_id] = {
                     "org_id": fields["org_id"], "id": uuid.UUID(run_id), "user_id": fields["user_id"],
                     "agent_id": fields["agent_id"], "started_at": moment, "ended_at": moment,
-                    "status": "failed" if failed else "completed", "multi_day": False,
+                    "status": "failed" if failed else "completed", "multi_day": False, "risks": risk,
                 }
                 continue
-            if moment < run["started_at"] or moment > run["ended_at"] or (failed and run["status"] != "failed"):
+            if (moment < run["started_at"] or moment > run["ended_at"] or (failed and run["status"] != "failed")
+                    or not run["risks"] & risk):
                 run["started_at"] = min(run["started_at"], moment)
                 run["ended_at"] = max(run["ended_at"], moment)
                 run["multi_day"] = _utc_day(run["started_at"]) != _utc_day(run["ended_at"])
+                run["risks"] |= risk
                 if failed:
                     run["status"] = "failed"
                 if run_id in known:
                     changed.add(run_id)
         if new_runs:  # in id order, like every writer: concurrent writers wait, never deadlock
             conn.execute(insert(runs), sorted(new_runs.values(), key=lambda run: run["id"]))
-        self._count_run_days(conn, new_runs.values(), [(started[run_id], known[run_id]) for run_id in changed])
+        self._count_run_days(conn, new_runs.values(), [(*before[run_id], known[run_id]) for run_id in changed])
         for run_id in sorted(changed):
             run = known[run_id]
             conn.execute(
                 update(runs)
                 .where(runs.c.org_id == run["org_id"], runs.c.id == run["id"])
                 .values(started_at=run["started_at"], ended_at=run["ended_at"], status=run["status"],
-                        multi_day=run["multi_day"])
+                        multi_day=run["multi_day"], risks=run["risks"])
             )
         return refusals, accepted, duplicates
 
     @staticmethod
     def _count_run_days(conn: Connection, created: Iterable[dict[str, Any]],
-                        widened: list[tuple[date, dict[str, Any]]]) -> None:
-        """Keep `run_days`: a run counts on the UTC day it starts. `widened`: (the day it
-        started on before this batch, the run) for stored runs this batch changed; one whose
-        start moved to an earlier day moves there."""
+                        widened: list[tuple[date, int, dict[str, Any]]]) -> None:
+        """Keep `run_days` and `run_risk_days`: a run counts on the UTC day it starts, and
+        there under the mask of its risk levels. `widened`: (the day it started on and its
+        mask before this batch, the run) for stored runs this batch changed; one whose start
+        moved to an earlier day moves there, one with a new risk level to its new mask."""
         days: Counter[tuple[str, str, str]] = Counter()
+        masks: Counter[tuple[str, str, str, int]] = Counter()
         for run in created:
-            days[run["org_id"], run["user_id"], _utc_day(run["started_at"]).isoformat()] += 1
-        for before, run in widened:
-            if (now := _utc_day(run["started_at"])) != before:
-                days[run["org_id"], run["user_id"], before.isoformat()] -= 1
-                days[run["org_id"], run["user_id"], now.isoformat()] += 1
+            day = _utc_day(run["started_at"]).isoformat()
+            days[run["org_id"], run["user_id"], day] += 1
+            masks[run["org_id"], run["user_id"], day, run["risks"]] += 1
+        for day_before, mask_before, run in widened:
+            owner = run["org_id"], run["user_id"]
+            if (now := _utc_day(run["started_at"])) != day_before:
+                days[(*owner, day_before.isoformat())] -= 1
+                days[(*owner, now.isoformat())] += 1
+            if (now, run["risks"]) != (day_before, mask_before):
+                masks[(*owner, day_before.isoformat(), mask_before)] -= 1
+                masks[(*owner, now.isoformat(), run["risks"])] += 1
         bulk_upsert(conn, run_days, ("org_id", "user_id", "day", "n"),
                     [(*key, n) for key, n in sorted(days.items()) if n],
                     keys=("org_id", "user_id", "day"), updates={"n": "run_days.n + excluded.n"})
+        bulk_upsert(conn, run_risk_days, ("org_id", "user_id", "day", "risks", "n"),
+                    [(*key, n) for key, n in sorted(masks.items()) if n],
+                    keys=("org_id", "user_id", "day", "risks"), updates={"n": "run_risk_days.n + excluded.n"})
 
     def _lock_heads(self, conn: Connection, org_ids: set[str]) -> dict[str, dict[str, Any]]:
         """Lock the chain heads of `org_ids` (in name order, as every writer does) before

@@ -547,7 +547,9 @@ def test_risk_and_compliance_filters_read_their_rollups(ledger):  # type: ignore
     percentile's bucket and a chart edge inside a bucket, over that bucket's range; the
     figures equal those read from the entries. The daily series comes from the days per
     risk level and profile (migration 0022), or with an agent filter, which they do not
-    keep, from the day rows per agent."""
+    keep, from the day rows per agent. The runs of a risk filter alone come from the runs
+    per day and mask of risk levels (migration 0025), those spanning several days from
+    their own actions."""
     me = _owner(ledger, "alice", "acme")
     pii = {"policy_id": "P", "policy_version": "1", "decision": "allow", "data_classification": "confidential",
            "regulatory_frameworks": ["GDPR"], "retention_until": "2030-01-01", "reviewed_by": None}
@@ -560,8 +562,10 @@ def test_risk_and_compliance_filters_read_their_rollups(ledger):  # type: ignore
     for params in ({"min_risk": "high"}, {"pii_detected": True}, {"risk_level": "critical", "pii_detected": True},
                    {"min_risk": "high", "agent_id": "agent-1"}):
         view, statements = _selects(ledger, partial(ledger.stats_view, me, **params))
-        on_entries = [s for s in statements if "ledger_entries" in s]
-        assert any("rollup_compliance_runs" in s for s in statements)
+        on_entries = [s for s in statements if "ledger_entries" in s and "FROM runs" not in s]
+        risk_only = set(params) <= {"min_risk", "risk_level"}
+        assert any("rollup_compliance_runs" in s for s in statements) != risk_only
+        assert any("FROM run_risk_days" in s for s in statements) == risk_only
         assert any("rollup_compliance_durations" in s for s in statements)
         assert any("rollup_compliance_days" in s for s in statements) == ("agent_id" not in params)
         assert len(view.stats.daily) == 7 and any(day.errors != day.blocked for day in view.stats.daily)

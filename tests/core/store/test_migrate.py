@@ -98,6 +98,42 @@ def test_multi_day_revision_marks_the_runs_that_span_utc_days(databases):  # typ
     ledger.dispose()
 
 
+def test_run_risks_revision_fills_what_ingest_keeps(databases):  # type: ignore[no-untyped-def]
+    """Revision 0025 on a ledger that already holds runs: `runs.risks` and `run_risk_days`
+    hold what ingest kept, runs that a later ingest gave a new risk level or an earlier
+    start included."""
+    import random
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from ledger_core.store.schema import run_risk_days, runs
+    from tests.core.rollups.test_read import PEOPLE, _runs_of_a_day
+
+    ledger = databases.ledger("migrate_0025")
+    for name, org, role in PEOPLE:
+        ledger.add_user(name, org_id=org, role=role)
+    entries = _runs_of_a_day(random.Random(25), 300)
+    ledger.ingest(entries)
+    later = _runs_of_a_day(random.Random(26), 40)
+    for entry, stored, level in zip(later, entries[::7], ["critical", "low", "high", "medium"] * 10):
+        entry.update(run_id=stored["run_id"], user_id=stored["user_id"], org_id=stored["org_id"], risk_level=level,
+                     timestamp=(datetime.fromisoformat(stored["timestamp"]) - timedelta(hours=20)).isoformat())
+    ledger.ingest(later)
+
+    def kept() -> tuple[dict[str, int], list[tuple]]:
+        with ledger.engine.connect() as conn:
+            return ({str(row.id): row.risks for row in conn.execute(select(runs.c.id, runs.c.risks))},
+                    sorted(tuple(row) for row in conn.execute(select(run_risk_days).where(run_risk_days.c.n != 0))))
+
+    masks, days = kept()
+    assert len(set(masks.values())) > 8 and 0 not in masks.values()
+    assert sum(row[-1] for row in days) == len(masks) and len(days) > 60
+    _down_to_and_up_again(ledger, "0024")
+    assert kept() == (masks, days)
+    ledger.dispose()
+
+
 def test_entry_json_becomes_exact_canonical_text(databases):  # type: ignore[no-untyped-def]
     """Revision 0003: PostgreSQL jsonb (reordered keys) and SQLite NUMERIC affinity (a
     top-level number stored as INTEGER or REAL) both give way to the canonical text."""
