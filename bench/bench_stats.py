@@ -38,6 +38,8 @@ def shapes(newest) -> dict[str, dict]:  # type: ignore[no-untyped-def]
         "last 30 days": {"start_date": (end - timedelta(days=29)).isoformat(), "end_date": end.isoformat()},
         "one agent": {"agent_id": "prod-agent-3"},
         "min_risk high": {"min_risk": "high"},
+        "risk_level medium": {"risk_level": "medium"},
+        "quarter from 12:00 + min_risk high": {"min_risk": "high", "start_date": quarter + "T12:00:00Z"},
         "quarter + agent": {"start_date": quarter, "agent_id": "prod-agent-3"},
         "quarter from 12:00": {"start_date": quarter + "T12:00:00Z"},
         "30 days to 12:00": {"start_date": (end - timedelta(days=29)).isoformat(),
