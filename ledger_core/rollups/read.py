@@ -440,6 +440,11 @@ def _between(column: ColumnElement, start: datetime | None, end: datetime | None
     return [*([column >= start] if start is not None else []), *([column <= end] if end is not None else [])]
 
 
+def _on_days(column: ColumnElement, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
+    """`first <= column <= last` on a column of ISO days, either bound left out when None."""
+    return _between(column, first and first.isoformat(), last and last.isoformat())  # type: ignore[arg-type]
+
+
 def _started(conn: Connection, principal: Principal, start: datetime | None, end: datetime | None) -> int:
     """How many runs in scope start between `start` and `end` (inclusive; None:
     unbounded): added up from `run_days` for the whole days, counted off the runs' start
@@ -449,11 +454,8 @@ def _started(conn: Connection, principal: Principal, start: datetime | None, end
     if found is None:  # a day or two's runs
         return _count_started(conn, principal, start, end)
     first, last, partial = found
-    d = run_days.c
-    total = conn.execute(select(func.coalesce(func.sum(d.n), 0)).where(
-        scope_clause(principal, run_days),
-        *([d.day >= first.isoformat()] if first is not None else []),
-        *([d.day <= last.isoformat()] if last is not None else []))).scalar_one()
+    total = conn.execute(select(func.coalesce(func.sum(run_days.c.n), 0)).where(
+        scope_clause(principal, run_days), *_on_days(run_days.c.day, first, last))).scalar_one()
     return int(total) + sum(_count_started(conn, principal, low, high) for low, high in partial)
 
 
@@ -505,15 +507,14 @@ def runs_at_risk(conn: Connection, principal: Principal, request: Any, whole: An
     up, their actions in the range by run (`ix_le_run`). Counting the run ids of
     `rollup_compliance_runs` took 50 ms of a superuser's min_risk high over the 1M
     ledger on SQLite, 129 ms of risk_level medium."""
-    masks = run_risks.masks_holding(run_risks.admitted(_active(request)))
+    levels = run_risks.admitted(_active(request))
+    masks = run_risks.masks_holding(levels)
     if not masks:
         return 0
     first, last = _days(whole)
     d, r = run_risk_days.c, runs_table.c
     in_whole_days = conn.execute(select(func.coalesce(func.sum(d.n), 0)).where(
-        scope_clause(principal, run_risk_days), d.risks.in_(masks),
-        *([d.day >= first.isoformat()] if first is not None else []),
-        *([d.day <= last.isoformat()] if last is not None else []))).scalar_one()
+        scope_clause(principal, run_risk_days), d.risks.in_(masks), *_on_days(d.day, first, last))).scalar_one()
     low = None if first is None else datetime.combine(first, time.min, timezone.utc)
     below = None if last is None else datetime.combine(last + timedelta(days=1), time.min, timezone.utc)
     scope = scope_clause(principal, runs_table)
@@ -526,7 +527,7 @@ def runs_at_risk(conn: Connection, principal: Principal, request: Any, whole: An
         *([r.started_at < below] if below is not None else []))).scalar_one()
     start, end = request.start_date, request.end_date
     e = ledger_entries.c
-    acts = (select(e.run_id).where(e.run_id == r.id, e.risk_level.in_(run_risks.admitted(_active(request))),
+    acts = (select(e.run_id).where(e.run_id == r.id, e.risk_level.in_(levels),
                                    *_between(e.timestamp, start, end)).exists())
     found = set(conn.execute(select(r.id).where(
         scope, r.multi_day == true(), r.ended_at >= (start or _EARLIEST),

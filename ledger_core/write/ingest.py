@@ -554,20 +554,17 @@ class _Ingestor:
         there under the mask of its risk levels. `widened`: (the day it started on and its
         mask before this batch, the run) for stored runs this batch changed; one whose start
         moved to an earlier day moves there, one with a new risk level to its new mask."""
-        days: Counter[tuple[str, str, str]] = Counter()
         masks: Counter[tuple[str, str, str, int]] = Counter()
         for run in created:
-            day = _utc_day(run["started_at"]).isoformat()
-            days[run["org_id"], run["user_id"], day] += 1
-            masks[run["org_id"], run["user_id"], day, run["risks"]] += 1
+            masks[run["org_id"], run["user_id"], _utc_day(run["started_at"]).isoformat(), run["risks"]] += 1
         for day_before, mask_before, run in widened:
             owner = run["org_id"], run["user_id"]
-            if (now := _utc_day(run["started_at"])) != day_before:
-                days[(*owner, day_before.isoformat())] -= 1
-                days[(*owner, now.isoformat())] += 1
-            if (now, run["risks"]) != (day_before, mask_before):
+            if (now := _utc_day(run["started_at"])) != day_before or run["risks"] != mask_before:
                 masks[(*owner, day_before.isoformat(), mask_before)] -= 1
                 masks[(*owner, now.isoformat(), run["risks"])] += 1
+        days: Counter[tuple[str, str, str]] = Counter()
+        for (org_id, user_id, day, _), n in masks.items():
+            days[org_id, user_id, day] += n
         bulk_upsert(conn, run_days, ("org_id", "user_id", "day", "n"),
                     [(*key, n) for key, n in sorted(days.items()) if n],
                     keys=("org_id", "user_id", "day"), updates={"n": "run_days.n + excluded.n"})
